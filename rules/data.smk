@@ -69,9 +69,6 @@ if KIND in ("extracts", "simulated"):
             analysis=f"{RESULTS}/analysis.parquet",
         params:
             model=CATALOGUE["model"],
-            ftz_by_year=config.get("models", {})
-            .get("heterogeneity", {})
-            .get("ftz_by_year", 2020),
         log:
             f"{RESULTS}/logs/analysis_panel.log",
         conda:
