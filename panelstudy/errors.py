@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["MissingVariable", "require_columns"]
+import pandas as pd
+
+__all__ = ["MissingVariable", "require_columns", "require_unique_rows"]
 
 
 class MissingVariable(LookupError):
@@ -41,3 +43,14 @@ def require_columns(columns: Iterable[str], present: Iterable[str], needed_for: 
     missing = [c for c in dict.fromkeys(columns) if c not in have]
     if missing:
         raise MissingVariable(missing, needed_for)
+
+
+def require_unique_rows(frame: pd.DataFrame, entity: str, time: str, context: str) -> None:
+    """Raise ``ValueError`` if an entity has more than one row for a time, with an example."""
+    repeated = frame.duplicated([entity, time])
+    if repeated.any():
+        first = frame.loc[repeated, [entity, time]].iloc[0].tolist()
+        raise ValueError(
+            f"{context}: {int(repeated.sum())} repeated ({entity}, {time}) rows, "
+            f"e.g. {first}"
+        )

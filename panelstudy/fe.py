@@ -46,7 +46,7 @@ import pandas as pd
 from linearmodels import PanelOLS, RandomEffects
 from scipy import stats
 
-from panelstudy.errors import require_columns
+from panelstudy.errors import require_columns, require_unique_rows
 
 __all__ = [
     "ABSORBED_ACTIONS",
@@ -219,13 +219,7 @@ def model_frame(
         frame = frame.loc[~bad.any(axis=1)]
     if frame.empty:
         raise ValueError(f"{needed_for}: no row has all of {columns}")
-    repeated = frame.duplicated([entity, time])
-    if repeated.any():
-        first = frame.loc[repeated, [entity, time]].iloc[0].tolist()
-        raise ValueError(
-            f"{needed_for}: {int(repeated.sum())} repeated {entity}-{time} rows, "
-            f"e.g. {first}"
-        )
+    require_unique_rows(frame, entity, time, needed_for)
     return frame.sort_values([entity, time]).reset_index(drop=True)
 
 

@@ -389,3 +389,10 @@ def test_hausman_with_year_dummies_reports_the_singular_difference(caplog):
     assert not result.positive_definite
     assert "singular" in result.note
     assert any("singular" in r.getMessage() for r in caplog.records)
+
+
+def test_repeated_province_year_rows_are_an_error():
+    panel = simulate_panel()
+    doubled = pd.concat([panel, panel.iloc[[4]]])
+    with pytest.raises(ValueError, match=r"1 repeated \(province, year\) rows"):
+        fit_fe(doubled, "y", ["x1"])
