@@ -29,11 +29,18 @@ from panelstudy.threshold.panel import PanelArrays
 from panelstudy.threshold.settings import ThresholdSettings
 from panelstudy.threshold.within import WithinTransform
 
-__all__ = ["ThresholdProblem", "FixedPart", "base_design"]
+__all__ = ["ThresholdProblem", "FixedPart", "base_design", "year_dummies"]
 
 # A candidate whose regime block is (numerically) spanned by the fixed part has no
 # threshold effect to estimate; it is dropped when H falls below this share of C~'C~.
 _COLLINEAR_SHARE = 1e-9
+
+
+def year_dummies(panel: PanelArrays) -> tuple[np.ndarray, list[str]]:
+    """One dummy per period but the first, shape (n, T-1), with names ``year=2014``."""
+    periods = np.tile(np.arange(panel.n_periods), panel.n_entities)
+    dummies = (periods[:, None] == np.arange(1, panel.n_periods)[None, :]).astype(float)
+    return dummies, [f"{panel.names['time']}={p}" for p in panel.periods[1:]]
 
 
 def base_design(panel: PanelArrays, year_effects: bool) -> tuple[np.ndarray, list[str]]:
@@ -47,10 +54,9 @@ def base_design(panel: PanelArrays, year_effects: bool) -> tuple[np.ndarray, lis
     columns = [panel.controls, panel.regime]
     names = [*panel.names["controls"], *panel.names["regime"]]
     if year_effects:
-        periods = np.tile(np.arange(panel.n_periods), panel.n_entities)
-        dummies = (periods[:, None] == np.arange(1, panel.n_periods)[None, :]).astype(float)
+        dummies, dummy_names = year_dummies(panel)
         columns.append(dummies)
-        names += [f"{panel.names['time']}={p}" for p in panel.periods[1:]]
+        names += dummy_names
     return np.hstack(columns), names
 
 
