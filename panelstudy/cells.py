@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -91,10 +91,20 @@ def _where(rows: Sequence | None, columns: Sequence | str | None, i: int) -> str
     return f"{row}, column {column!r}"
 
 
-def _raise(bad: list[tuple[str, str]], source: str, what: str, fix: str) -> None:
-    shown = "; ".join(f"{where}: {message}" for where, message in bad[:_SHOWN])
-    more = f" (and {len(bad) - _SHOWN} more)" if len(bad) > _SHOWN else ""
-    raise CellError(f"{source}: {len(bad)} {what}: {shown}{more}. {fix}")
+def _convert(cells: Sequence, parse: Callable[[object], object], source: str, what: str,
+             fix: str, rows: Sequence | None, columns: Sequence | str | None) -> list:
+    """``parse`` applied to every cell; one CellError listing where each failure is."""
+    results, bad = [], []
+    for i, cell in enumerate(cells):
+        try:
+            results.append(parse(cell))
+        except ValueError as error:
+            bad.append((_where(rows, columns, i), str(error)))
+    if bad:
+        shown = "; ".join(f"{where}: {message}" for where, message in bad[:_SHOWN])
+        more = f" (and {len(bad) - _SHOWN} more)" if len(bad) > _SHOWN else ""
+        raise CellError(f"{source}: {len(bad)} {what}: {shown}{more}. {fix}")
+    return results
 
 
 def to_numbers(
@@ -120,24 +130,15 @@ def to_numbers(
     CellError
         Naming file, row, column and content of every cell that is not a number.
     """
-    values = np.empty(len(cells), dtype="float64")
-    markers: Counter[str] = Counter()
-    bad: list[tuple[str, str]] = []
-    for i, cell in enumerate(cells):
-        try:
-            values[i], marker = _parse(cell)
-        except ValueError as error:
-            bad.append((_where(rows, columns, i), str(error)))
-            continue
-        if marker is not None:
-            markers[marker] += 1
-    if bad:
-        _raise(
-            bad, source, "cell(s) are not numbers",
-            "If the text marks a missing value, add it to panelstudy.cells.PLACEHOLDERS; "
-            "if the source value is wrong, leave it out with exclude_cells in the series "
-            "spec (with the reason).",
-        )
+    parsed = _convert(
+        cells, _parse, source, "cell(s) are not numbers",
+        "If the text marks a missing value, add it to panelstudy.cells.PLACEHOLDERS; "
+        "if the source value is wrong, leave it out with exclude_cells in the series "
+        "spec (with the reason).",
+        rows, columns,
+    )
+    values = np.array([value for value, _ in parsed], dtype="float64")
+    markers = Counter(marker for _, marker in parsed if marker is not None)
     empty = markers.pop("", 0)
     if markers or empty:
         shown = ", ".join(f"{marker!r} x{n}" for marker, n in markers.most_common())
@@ -173,13 +174,6 @@ def to_years(
     columns: Sequence | str | None = None,
 ) -> np.ndarray:
     """Year cells as int64; raises CellError naming every cell that is not a year."""
-    years = np.empty(len(cells), dtype="int64")
-    bad: list[tuple[str, str]] = []
-    for i, cell in enumerate(cells):
-        try:
-            years[i] = to_year(cell)
-        except ValueError as error:
-            bad.append((_where(rows, columns, i), str(error)))
-    if bad:
-        _raise(bad, source, "cell(s) are not years", "Years are written 2020 or 2020年.")
-    return years
+    years = _convert(cells, to_year, source, "cell(s) are not years",
+                     "Years are written 2020 or 2020年.", rows, columns)
+    return np.array(years, dtype="int64")

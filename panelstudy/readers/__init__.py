@@ -37,7 +37,8 @@ Format-specific keys (``*`` required):
   (:mod:`~panelstudy.readers.json_tables`)
 - ``eps_export``, ``wps_xls``: ``indicator*``, ``sheet``; ``year_rows``: ``indicator``,
   ``sheet`` (:mod:`~panelstudy.readers.excel_wide`)
-- ``area_csv``: ``static*`` (true), ``column*``, and ``years`` with both bounds;
+- ``area_csv``: ``static*`` (true), ``column*``; without ``years`` the rows have year
+  <NA> for the panel to repeat, with both bounds they are repeated over them;
   ``cbec_zones``: ``batches``, and ``years`` with both bounds
   (:mod:`~panelstudy.readers.static_tables`)
 
@@ -186,7 +187,7 @@ def check_duplicates(
             example = rows.sort_values(keys).head(4)[["province_name", "year", "value", "source"]]
             raise ValueError(
                 f"variable {variable!r}: {rows[['province', 'year']].drop_duplicates().shape[0]} "
-                f"province-year(s) come from more than one source: {' and '.join(sources)}; "
+                f"province-year(s) appear more than once, from {' and '.join(sources)}; "
                 f"e.g. {example.to_dict('records')}. List the sources in source_priority "
                 "(first wins) or narrow their years."
             )

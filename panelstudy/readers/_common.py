@@ -212,7 +212,7 @@ def _refuse_duplicates(frame: pd.DataFrame, source: str) -> None:
     if not dup.any():
         return
     lines = []
-    for (code, year), group in frame.loc[dup].groupby(["province", "year"]):
+    for (code, year), group in frame.loc[dup].groupby(["province", "year"], dropna=False):
         where = " and ".join(f"{r.row} ({str(r.name).strip()!r}, column {r.column!r})"
                              for r in group.itertuples())
         lines.append(f"{code} {year}: {where}")
@@ -233,13 +233,14 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
     frame = frame.loc[frame["province"].notna()]
     if "check" in frame:
         _check_names(frame, path_label)
-    frame = frame.assign(
-        year=cells.to_years(frame["year"].tolist(), path_label,
-                            frame["row"].tolist(), frame["column"].tolist())
-    )
-    bounds = spec.get("years") or {}
-    inside = (frame["year"] >= bounds.get("first", -9999)) & (frame["year"] <= bounds.get("last", 9999))
-    frame = frame.loc[inside]
+    static = raw.metadata.get("static", False)
+    if static:
+        frame = frame.assign(year=pd.NA)
+    else:
+        frame = frame.assign(year=cells.to_years(
+            frame["year"].tolist(), path_label, frame["row"].tolist(), frame["column"].tolist()))
+        bounds = spec.get("years") or {}
+        frame = frame.loc[frame["year"].between(bounds.get("first", 0), bounds.get("last", 9999))]
     if spec.get("exclude_cells"):
         frame = _exclude_cells(frame, spec["exclude_cells"], path_label)
     _refuse_duplicates(frame, path_label)
@@ -250,7 +251,7 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
     observed = ~np.isnan(values)
     out = pd.DataFrame({
         "province": frame["province"].to_numpy()[observed],
-        "year": frame["year"].to_numpy()[observed].astype("int64"),
+        "year": pd.array(frame["year"].to_numpy()[observed], dtype="Int64" if static else "int64"),
         "value": values[observed],
     })
     out.insert(1, "province_name", provinces.short_names(out["province"]).to_numpy())
@@ -261,7 +262,7 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
                       "unit": "str", "source": "str"})
     out = out.sort_values(["province", "year"], ignore_index=True)[TIDY_COLUMNS]
     out.attrs["metadata"] = dict(raw.metadata)
-    span = f"{out['year'].min()}-{out['year'].max()}" if len(out) else "none"
+    span = "static" if static else f"{out['year'].min()}-{out['year'].max()}" if len(out) else "none"
     log.info(
         "%s: %s = %d values (%d provinces, years %s) from %d cells; %d missing left out",
         source, variable, len(out), out["province"].nunique(), span, n_read,

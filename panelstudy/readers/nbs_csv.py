@@ -102,7 +102,7 @@ def parse(text: str, source: str) -> NbsTable:
 
 def read(spec: dict, path: Path, source: str) -> Raw:
     text, encoding = decode(path.read_bytes(), source)
-    table = parse(text, source)
+    table = parse(text, f"{source} (decoded as {encoding})")
     check_decoding([label for _, label, _ in table.rows], encoding, source)
 
     indicator = table.metadata.get("指标")

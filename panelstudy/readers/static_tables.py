@@ -1,10 +1,10 @@
 """Series that are not a table of province-years in the file.
 
 ``area_csv`` (``transport/province_area_from_geojson_km2.csv``)
-    ``adcode, name, <area column>``: one row per division, no year. Land area does not
-    change within the study, so the value is broadcast to every year of the spec's
-    ``years`` bounds (required) and the source says so; the panel can then divide by it
-    like any other series. The file also holds Hong Kong, Macau, Taiwan (dropped as
+    ``adcode, name, <area column>``: one row per division, no year. Without ``years``
+    bounds the rows have year <NA> (dtype Int64) and the panel assembly repeats them over
+    its years (:func:`panelstudy.panel.broadcast_static`); with both bounds the reader
+    repeats them itself over those years and the source says so. The file also holds Hong Kong, Macau, Taiwan (dropped as
     non-panel units) and a row ``100000_JD`` without a name, the map's nine-dash-line
     polygon, which a spec leaves out with ``exclude_names``. Keys: ``static`` (must be
     true, to say the broadcast is meant), ``column``.
@@ -51,20 +51,24 @@ def _columns(header: list[str], names: list[str], source: str) -> list[int]:
 
 def read_area_csv(spec: dict, path: Path, source: str) -> Raw:
     if spec.get("static") is not True:
-        raise ValueError(f"{source}: an area table has no years; set static: true to broadcast "
-                         "its values to the years bounds")
-    years = _span(spec, source)
+        raise ValueError(f"{source}: an area table has no years; set static: true to read "
+                         "it as a static series")
     header, rows, encoding = load_csv(path, source)
     code_at, name_at, value_at = _columns(header, ["adcode", "name", spec["column"]], source)
     check_decoding([row[code_at] for _, row in rows], encoding, source)
+    if not spec.get("years"):
+        records = [(row[code_at], None, row[value_at], f"line {number}", spec["column"],
+                    row[name_at]) for number, row in rows]
+        log.info("read %s (%s): %d rows, static (year <NA>)", source, encoding, len(rows))
+        return Raw(raw_frame(records), f"column {spec['column']}, static", {"static": True})
+    years = _span(spec, source)
     records = [
         (row[code_at], year, row[value_at], f"line {number}", spec["column"], row[name_at])
         for number, row in rows for year in years
     ]
-    log.info("read %s (%s): %d rows, static, broadcast to %d-%d", source, encoding, len(rows),
-             years.start, years.stop - 1)
-    return Raw(raw_frame(records),
-               f"column {spec['column']}, static, broadcast to {years.start}-{years.stop - 1}")
+    span = f"{years.start}-{years.stop - 1}"
+    log.info("read %s (%s): %d rows, static, repeated over %s", source, encoding, len(rows), span)
+    return Raw(raw_frame(records), f"column {spec['column']}, static, repeated over {span}")
 
 
 def read_cbec_zones(spec: dict, path: Path, source: str) -> Raw:
