@@ -60,14 +60,14 @@ def base_design(panel: PanelArrays, year_effects: bool) -> tuple[np.ndarray, lis
     return np.hstack(columns), names
 
 
-def _check_full_rank(base: np.ndarray, names: list[str], entity: str) -> None:
+def _check_full_rank(base: np.ndarray, names: list[str], effects: str) -> None:
     """Raise naming the regressors that the fixed effects absorb or that are collinear."""
     scale = np.sqrt((base**2).sum(axis=0))
     absorbed = [name for name, s in zip(names, scale) if s <= 1e-12 * max(1.0, scale.max())]
     if absorbed:
         raise ValueError(
-            f"threshold model: {absorbed} do not vary within any {entity}, so the "
-            f"{entity} fixed effects absorb them; drop them from the model"
+            f"threshold model: {absorbed} do not vary within any {effects.split()[0]}, "
+            f"so the {effects} effects absorb them; drop them from the model"
         )
     normalised = base / scale
     _, singular, vt = np.linalg.svd(normalised, full_matrices=False)
@@ -77,7 +77,7 @@ def _check_full_rank(base: np.ndarray, names: list[str], entity: str) -> None:
         involved = [name for name, w in zip(names, weights) if w > 1e-6]
         raise ValueError(
             f"threshold model: regressors {involved} are collinear after removing the "
-            f"{entity} (and year) effects; drop one of them"
+            f"{effects} effects; drop one of them"
         )
 
 
@@ -124,7 +124,8 @@ class ThresholdProblem:
         self.transform = WithinTransform(panel.n_entities, panel.n_periods, settings.within)
         raw_base, self.base_names = base_design(panel, settings.year_effects)
         self.base = self.transform.apply(raw_base)
-        _check_full_rank(self.base, self.base_names, panel.names["entity"])
+        effects = panel.names["entity"] + (" and year" if settings.year_effects else "")
+        _check_full_rank(self.base, self.base_names, effects)
         self.y = self.transform.apply(panel.y)
 
         self.order = np.argsort(panel.q, kind="stable")
