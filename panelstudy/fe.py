@@ -224,20 +224,23 @@ def model_frame(
 
 
 def _effect_dummies(
-    frame: pd.DataFrame, entity: str, time: str, year_effects: bool
+    frame: pd.DataFrame, entity: str, time: str, entity_effects: bool, year_effects: bool
 ) -> np.ndarray:
-    entities = pd.get_dummies(frame[entity], dtype=float).to_numpy()
+    if entity_effects:
+        base = pd.get_dummies(frame[entity], dtype=float).to_numpy()
+    else:
+        base = np.ones((len(frame), 1))
     if not year_effects:
-        return entities
+        return base
     periods = pd.get_dummies(frame[time], dtype=float).to_numpy()[:, 1:]
-    return np.hstack([entities, periods])
+    return np.hstack([base, periods])
 
 
 def absorbed_by_effects(
     frame: pd.DataFrame, columns: Sequence[str], *, entity: str = "province",
-    time: str = "year", year_effects: bool = True,
+    time: str = "year", entity_effects: bool = True, year_effects: bool = True,
 ) -> list[str]:
-    """The columns that province (and, with ``year_effects``, year) dummies explain.
+    """The columns that the province and year dummies (those switched on) explain.
 
     A column is absorbed when the residual of its least-squares projection on the
     dummies is below 1e-8 of its variation around its mean (or it is constant).
@@ -245,7 +248,8 @@ def absorbed_by_effects(
     if not columns:
         return []
     values = frame[list(columns)].to_numpy(dtype=float)
-    dummies = _effect_dummies(frame, entity, time, year_effects)
+    # dense dummies: exact and quick for province panels (a few thousand rows)
+    dummies = _effect_dummies(frame, entity, time, entity_effects, year_effects)
     coef = np.linalg.lstsq(dummies, values, rcond=None)[0]
     left = np.linalg.norm(values - dummies @ coef, axis=0)
     spread = np.linalg.norm(values - values.mean(axis=0), axis=0)
@@ -314,6 +318,7 @@ def fit_fe(
     time: str = "year",
     cov_type: str = "clustered",
     absorbed: str = "error",
+    entity_effects: bool = True,
     year_effects: bool = True,
 ) -> FEResult:
     """Fit y on regressors with province and year fixed effects (``xtreg, fe`` + ``i.year``).
@@ -332,6 +337,10 @@ def fit_fe(
         Standard errors; see the module docstring for each convention.
     absorbed : {"error", "drop"}, default "error"
         What to do with regressors the effects absorb.
+    entity_effects : bool, default True
+        Province fixed effects. Without them the fit is pooled least squares (with year
+        dummies if ``year_effects``), ``r2_within`` is its ordinary R-squared and the
+        residual degrees of freedom are N - K.
     year_effects : bool, default True
         Year dummies (two-way effects); False fits province effects only
         (``xtreg, fe`` without ``i.year``).
@@ -363,7 +372,8 @@ def fit_fe(
     )
 
     dropped = absorbed_by_effects(
-        frame, regressors, entity=entity, time=time, year_effects=year_effects
+        frame, regressors, entity=entity, time=time, entity_effects=entity_effects,
+        year_effects=year_effects,
     )
     if dropped and absorbed == "error":
         raise AbsorbedRegressor(dropped)
@@ -375,7 +385,7 @@ def fit_fe(
             raise ValueError(f"the effects absorb every regressor of the model of {outcome}")
 
     dependent, exog, _ = _design(frame, outcome, regressors, entity, time, year_effects)
-    result = PanelOLS(dependent, exog, entity_effects=True).fit(
+    result = PanelOLS(dependent, exog, entity_effects=entity_effects).fit(
         debiased=True, **_cov_options(cov_type)
     )
 
@@ -417,9 +427,11 @@ def fit_fe(
         absorbed=tuple(dropped),
         cov_type=cov_type,
     )
+    shown = ", ".join(regressors[:8]) + (f" and {len(regressors) - 8} more"
+                                         if len(regressors) > 8 else "")
     logger.info(
         "FE model of %s on %s: N=%d, %d %s, %d %s, within R2 %.3f, %s SE, %.2fs",
-        outcome, ", ".join(regressors), fit.nobs, entities, entity, fit.periods, time,
+        outcome, shown, fit.nobs, entities, entity, fit.periods, time,
         fit.r2_within, cov_type, clock.perf_counter() - started,
     )
     return fit
@@ -473,6 +485,7 @@ def hausman(
     time: str = "year",
     compare: str = "regressors",
     variance: str = "common",
+    year_effects: bool = True,
 ) -> HausmanResult:
     """Hausman test of province fixed effects against random effects, year dummies in both.
 
@@ -495,6 +508,8 @@ def hausman(
         one error variance (Stata's ``sigmamore``), which keeps V_FE - V_RE positive
         semi-definite; ``separate`` uses each model's own (Stata's default), where the
         difference is often not positive definite.
+    year_effects : bool, default True
+        Year dummies in both models.
 
     Returns
     -------
@@ -503,10 +518,12 @@ def hausman(
     _check_choice("compare", compare, HAUSMAN_COMPARE)
     _check_choice("variance", variance, HAUSMAN_VARIANCE)
     fixed = fit_fe(data, outcome, regressors, entity=entity, time=time,
-                   cov_type="unadjusted")
+                   cov_type="unadjusted", year_effects=year_effects)
     frame = model_frame(data, [outcome, *regressors], entity=entity, time=time,
                         needed_for=f"RE model of {outcome}")
-    dependent, exog, period_names = _design(frame, outcome, list(regressors), entity, time)
+    dependent, exog, period_names = _design(
+        frame, outcome, list(regressors), entity, time, year_effects
+    )
     random = RandomEffects(dependent, exog).fit(cov_type="unadjusted", debiased=True)
 
     terms = list(regressors) + (period_names if compare == "all" else [])
