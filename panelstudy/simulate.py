@@ -4,7 +4,7 @@ The data-generating process, on a latent development level L that every index in
 measures with noise::
 
     L_it = mu_i + delta_t + b_low AI_it 1(AI_it <= g) + b_high AI_it 1(AI_it > g)
-           + h AI_it (IPP_it - mean IPP) + m IPP_it + c' controls_it + e_it
+           + h AI_it (IPP_it - c)  + m IPP_it + c' controls_it + e_it
 
 Each of the index's indicators is an affine function of L plus its own noise, so the entropy
 index is K L + noise for a scale K fixed by the realised weights and ranges; the planted
@@ -22,19 +22,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Planted", "simulate_panel", "indicator_scale"]
+__all__ = ["Planted", "simulate_panel", "indicator_scale", "planted_on_index_scale"]
 
 TIBET = "540000"
+
 
 
 @dataclass(frozen=True)
 class Planted:
     """Effects on the latent level L (see the module docstring)."""
 
-    threshold: float = 9.5
+    threshold: float = 5.0
     ai_low: float = 0.028
     ai_high: float = 0.018
     ai_x_ipp: float = 0.02
+    ipp_centre: float = 0.669
     ipp: float = -0.03
     controls: tuple[tuple[str, float], ...] = (
         ("AE", 0.002),
@@ -113,7 +115,7 @@ def simulate_panel(
         + 0.01 * np.arange(t)[None, :]
         + planted.ai_low * ai * low
         + planted.ai_high * ai * ~low
-        + planted.ai_x_ipp * ai * (ipp - ipp.mean())
+        + planted.ai_x_ipp * ai * (ipp - planted.ipp_centre)
         + planted.ipp * ipp
         + sum(coef * controls[name] for name, coef in planted.controls)
         + rng.normal(0, planted.noise_sd, (n, t))
@@ -154,3 +156,41 @@ def indicator_scale(latent: np.ndarray, rng: np.random.Generator, spans: dict[st
         noisy = latent + rng.normal(0, noise_sd, latent.shape)
         out[name] = span * (noisy - noisy.min()) + span * 0.01
     return pd.DataFrame(out)
+
+
+def planted_on_index_scale(
+    indicators: pd.DataFrame, spans: dict[str, float], weights: dict[str, float],
+    planted: Planted,
+) -> dict[str, float]:
+    """The planted effects in units of the entropy index.
+
+    Indicator j is ``spans[j] * (L + u_j) + constant``, so its min-max score over the rows
+    of ``indicators`` is ``(L + u_j - min) / R_j`` with ``R_j = range(x_j) / spans[j]``, and
+    the index is ``K L`` plus terms free of L, ``K = sum_j w_j / R_j``. Every slope on L is
+    multiplied by K; the threshold is in units of AI and unchanged.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The indicators over exactly the province-years the index is computed on.
+    spans : dict
+        Indicator name -> its slope on L (as passed to :func:`indicator_scale`).
+    weights : dict
+        Indicator name -> its entropy weight over the same rows.
+    """
+    scale = sum(
+        weights[name] * spans[name] / float(column.max() - column.min())
+        for name, column in indicators.items()
+    )
+    effects = {
+        "AI x 1(AI<=threshold)": planted.ai_low,
+        "AI x 1(AI>threshold)": planted.ai_high,
+        "AI x (IPP - ipp_centre)": planted.ai_x_ipp,
+        "IPP": planted.ipp,
+        **dict(planted.controls),
+    }
+    return {
+        "index_scale": scale,
+        "threshold": planted.threshold,
+        **{name: value * scale for name, value in effects.items()},
+    }
