@@ -1,6 +1,12 @@
 """One shard of the bootstrap: its replications of every threshold test -> F* values."""
 
-from panelstudy.io import write_parquet
+import os
+
+# The job's threads run blocks of replications in parallel; BLAS inside each stays serial.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from panelstudy.io import write_parquet  # noqa: E402
 from panelstudy.logs import log_to_file
 from panelstudy.threshold.bootstrap import Bootstrap, run_shard
 from panelstudy.threshold.files import load_problem, read_estimates

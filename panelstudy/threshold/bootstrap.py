@@ -14,6 +14,7 @@ last digit however the work is split.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 # block may hold; bounds memory at a few hundred MB whatever the panel's size.
 _BLOCK_ELEMENTS = 2**22
 _MAX_BLOCK = 32
+_CACHED_PARTS = 16
 
 
 def draw_entities(seed: int, test: int, replication: int, n_entities: int) -> np.ndarray:
@@ -49,9 +51,11 @@ def draw_entities(seed: int, test: int, replication: int, n_entities: int) -> np
     return generator.integers(0, n_entities, size=n_entities)
 
 
-def block_size(n_obs: int, n_regime: int) -> int:
-    """Replications per block: as many as fit the memory bound, 1 to 32."""
-    return int(np.clip(_BLOCK_ELEMENTS // (n_obs * n_regime), 1, _MAX_BLOCK))
+def block_size(n_obs: int, n_regime: int, replications: int) -> int:
+    """Replications per block: at most a 16th of them (so shards and threads have
+    blocks to share), at most what fits the memory bound, 1 to 32."""
+    fits = _BLOCK_ELEMENTS // (n_obs * n_regime)
+    return int(np.clip(min(fits, -(-replications // 16)), 1, _MAX_BLOCK))
 
 
 def replication_blocks(replications: int, size: int) -> list[range]:
@@ -85,14 +89,13 @@ class Bootstrap:
         self.problem = problem
         self.estimates = estimates
         self.seed = seed
-        self._fixed: dict[tuple[int, ...], FixedPart] = {}
         self._null: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Bootstrap samples re-estimate earlier thresholds at many values; keep only the
+        # recent factorisations so memory stays bounded (each is recomputed in O(n)).
+        self._fixed_part = functools.lru_cache(maxsize=_CACHED_PARTS)(problem.fixed_part)
 
     def fixed_part(self, earlier: Sequence[int]) -> FixedPart:
-        key = tuple(sorted(int(p) for p in earlier))
-        if key not in self._fixed:
-            self._fixed[key] = self.problem.fixed_part(key)
-        return self._fixed[key]
+        return self._fixed_part(tuple(sorted(int(p) for p in earlier)))
 
     def null_model(self, test: int) -> tuple[np.ndarray, np.ndarray]:
         """Fitted values (m,) and residuals by entity (N, rows per entity) of test k's null."""
@@ -176,7 +179,7 @@ def run_shard(
         Columns ``test``, ``replication``, ``f_stat``; one row per replication.
     """
     problem = bootstrap.problem
-    size = block_size(problem.n_obs, problem.n_regime)
+    size = block_size(problem.n_obs, problem.n_regime, plan.replications)
     blocks = shard_blocks(plan.replications, plan.shards, shard, size)
     tasks = [(test, block) for test in plan.tests for block in blocks]
     for test in plan.tests:

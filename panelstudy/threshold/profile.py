@@ -137,6 +137,7 @@ class ThresholdProblem:
             settings.lower_regime,
         )
         self._quadratic = self._regime_quadratic()[self.candidates.prefixes - 1]
+        self._base_part: FixedPart | None = None
 
     @property
     def n_obs(self) -> int:
@@ -202,21 +203,39 @@ class ThresholdProblem:
         return np.cumsum(product, axis=0)[self.candidates.prefixes - 1]
 
     def fixed_part(self, earlier: Sequence[int] = ()) -> FixedPart:
-        """Factorise the fixed part with the regime columns of ``earlier`` thresholds."""
+        """Factorise the fixed part with the regime columns of ``earlier`` thresholds.
+
+        The base is factorised once (QR); each earlier threshold then adds its regime
+        columns by Gram-Schmidt, and H loses the rank-one terms of the new directions,
+        one running sum each, so a bootstrap sample's own earlier thresholds cost O(n).
+        """
         earlier = tuple(sorted(int(p) for p in earlier))
-        columns = [self.base] + [
-            self.transform.apply(self.regime_block(p)) for p in earlier
-        ]
-        basis, _ = np.linalg.qr(np.hstack(columns))
-        projected = self.running_cross(basis)
-        denominators = self._quadratic - projected @ projected.transpose(0, 2, 1)
+        if not earlier:
+            if self._base_part is None:
+                basis, _ = np.linalg.qr(self.base)
+                projected = self.running_cross(basis)
+                denominators = self._quadratic - projected @ projected.transpose(0, 2, 1)
+                self._base_part = FixedPart((), basis, denominators, self._usable(denominators))
+            return self._base_part
+        part = self.fixed_part(earlier[:-1])
+        basis, denominators = part.basis, part.denominators
+        block = self.transform.apply(self.regime_block(earlier[-1]))
+        for column in block.T:
+            for _ in range(2):  # orthogonalise twice: classical Gram-Schmidt is then stable
+                column = column - basis @ (basis.T @ column)
+            direction = column / np.sqrt(column @ column)
+            basis = np.column_stack([basis, direction])
+            projected = self.running_cross(direction[:, None])
+            denominators = denominators - projected @ projected.transpose(0, 2, 1)
+        return FixedPart(earlier, basis, denominators, self._usable(denominators))
+
+    def _usable(self, denominators: np.ndarray) -> np.ndarray:
         scale = np.trace(self._quadratic, axis1=1, axis2=2)
         if self.n_regime == 1:
             smallest = denominators[:, 0, 0]
         else:
             smallest = np.linalg.eigvalsh(denominators)[:, 0]
-        usable = smallest > _COLLINEAR_SHARE * scale
-        return FixedPart(earlier, basis, denominators, usable)
+        return smallest > _COLLINEAR_SHARE * scale
 
     def residuals(self, fixed: FixedPart, outcomes: np.ndarray) -> np.ndarray:
         """M_B y for transformed outcomes, shape (m,) or (m, p)."""
