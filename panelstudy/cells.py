@@ -157,7 +157,8 @@ def to_year(cell: object) -> int:
     ValueError
         The cell is not a four-digit year between 1900 and 2100.
     """
-    if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
+    numeric = isinstance(cell, (int, float, np.integer, np.floating))
+    if numeric and not isinstance(cell, bool):
         if float(cell).is_integer() and 1900 <= cell <= 2100:
             return int(cell)
         raise ValueError(f"{cell!r} is not a year")

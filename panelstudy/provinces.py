@@ -136,20 +136,24 @@ def _index() -> dict[str, str]:
         for label in labels:
             key = _key(label)
             if index.get(key, row.code) != row.code:
-                raise ValueError(f"{PROVINCES_CSV}: {label!r} names both {index[key]} and {row.code}")
+                raise ValueError(
+                    f"{PROVINCES_CSV}: {label!r} names both {index[key]} and {row.code}"
+                )
             index[key] = row.code
     return index
 
 
 def load_provinces() -> pd.DataFrame:
-    """The 31 divisions: code, name, short, english, region, ftz_year (Int64), variants, typos."""
+    """The 31 divisions: code, name, short, english, region, ftz_year (Int64), variants,
+    typos."""
     table = _table().copy()
     table["ftz_year"] = pd.to_numeric(table["ftz_year"]).astype("Int64")
     return table
 
 
 def _lookup(key: str) -> tuple[str | None, str | None]:
-    """(code, None) for a province, (None, reason) for an excluded label, (None, None) if unknown."""
+    """(code, None) for a province, (None, reason) for an excluded label, (None, None)
+    for an unknown one."""
     index = _index()
     if key in _EXCLUDED:
         return None, _EXCLUDED[key]

@@ -27,7 +27,8 @@ def test_numbers(cell, value):
 
 
 @pytest.mark.parametrize(
-    "cell", ["—", "–", "-", "--", "…", "...", "NA", "N/A", "", "  ", "\t", None, math.nan, "——"]
+    "cell",
+    ["—", "–", "-", "--", "…", "...", "NA", "N/A", "", "  ", "\t", None, math.nan, "——"],
 )
 def test_placeholders_are_missing(cell):
     assert math.isnan(to_number(cell))
@@ -36,7 +37,8 @@ def test_placeholders_are_missing(cell):
 def test_placeholder_count_is_logged_per_file(caplog):
     with caplog.at_level(logging.INFO, logger="panelstudy.cells"):
         to_numbers(["1", "—", "—", "...", "", "2"], source="raw/a.csv")
-    assert "raw/a.csv: 3 placeholder cell(s) read as missing ('—' x2, '...' x1); 1 empty" in caplog.text
+    expected = "raw/a.csv: 3 placeholder cell(s) read as missing ('—' x2, '...' x1); 1 empty"
+    assert expected in caplog.text
 
 
 def test_a_cell_that_is_no_number_names_file_row_and_column():
@@ -66,7 +68,8 @@ def test_years(cell, year):
 
 def test_bad_years_name_their_place():
     with pytest.raises(CellError) as error:
-        to_years(["2020年", "20年", "2020.5"], source="t.csv", rows=[1, 2, 3], columns=["a", "b", "c"])
+        to_years(["2020年", "20年", "2020.5"], source="t.csv", rows=[1, 2, 3],
+                 columns=["a", "b", "c"])
     assert "row 2, column 'b': '20年' is not a year" in str(error.value)
     assert "row 3, column 'c'" in str(error.value)
     assert to_years(["2020年", 2021], source="t.csv").tolist() == [2020, 2021]

@@ -133,7 +133,8 @@ def test_free_trade_zones_match_the_paper_readme():
 @pytest.mark.skipif(not POLICY.is_dir(), reason=f"shared data folder {POLICY} is not present")
 def test_free_trade_zones_match_the_policy_file():
     with open(POLICY / "pilot_ftz_by_province.csv", encoding="utf-8") as handle:
-        listed = {code_of(r["province"]): int(r["ftz_approval_year"]) for r in csv.DictReader(handle)}
+        listed = {code_of(row["province"]): int(row["ftz_approval_year"])
+                  for row in csv.DictReader(handle)}
     table = load_provinces().set_index("code")["ftz_year"]
     assert table.dropna().astype(int).to_dict() == listed
 

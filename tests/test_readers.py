@@ -17,7 +17,9 @@ from panelstudy.readers import FORMATS, DecodingError, check_duplicates, read_se
 from panelstudy.readers._common import decode
 
 RAW = Path(__file__).parents[1] / ".." / "shared" / "data" / "public-nbs"
-needs_raw = pytest.mark.skipif(not RAW.is_dir(), reason=f"shared data folder {RAW} is not present")
+needs_raw = pytest.mark.skipif(
+    not RAW.is_dir(), reason=f"shared data folder {RAW} is not present"
+)
 
 NBS_LINES = [
     "数据库：分省年度数据",
@@ -66,20 +68,20 @@ def test_four_encodings_read_to_the_same_frame(tmp_path):
     # a rare character in the footnote that GBK lacks and GB18030 has
     lines = NBS_LINES[:-2] + ["注：䶮字只在GB18030中。", "数据来源：国家统计局"]
     text = "\r\n".join(lines)
-    tabbed = "\r\n".join(line.replace('"41,610.9"', "41,610.9").replace(",", "\t")
-                         if line.startswith(("地区", "北京", "内蒙古", "西藏")) else line
-                         for line in lines)
+    # Excel's "Unicode text": tab-separated, so 41,610.9 needs no quotes
+    tabbed = "\r\n".join(lines).replace(",", "\t").replace('"41\t610.9"', "41,610.9")
     with pytest.raises(UnicodeEncodeError):
         text.encode("gbk")
     variants = {
         "utf-8": text.encode("utf-8"),
         "utf-8-sig": codecs.BOM_UTF8 + text.encode("utf-8"),
         "gb18030": text.encode("gb18030"),
-        "utf-16": codecs.BOM_UTF16_LE + tabbed.replace("41\t610.9", "41,610.9").encode("utf-16-le"),
+        "utf-16": codecs.BOM_UTF16_LE + tabbed.encode("utf-16-le"),
     }
     frames = {}
     for encoding, data in variants.items():
-        frames[encoding] = read_series(GDP, write(tmp_path / encoding, "table.csv", data), "gdp")
+        folder = write(tmp_path / encoding, "table.csv", data)
+        frames[encoding] = read_series(GDP, folder, "gdp")
         assert frames[encoding].attrs["metadata"]["encoding"] == encoding
     for encoding, frame in frames.items():
         pd.testing.assert_frame_equal(frame, frames["utf-8"], obj=encoding)
@@ -228,7 +230,8 @@ REAL = {
         {("110000", 2016): 77.8, ("650000", 2010): 37.9}, 217, 31, [],
     ),
     "nbs_easyquery": (
-        {"path": "nbs-easyquery/A0G0E.csv", "unit": "万件", "filter": {"indicator_code": "A0G0E01"}},
+        {"path": "nbs-easyquery/A0G0E.csv", "unit": "万件",
+         "filter": {"indicator_code": "A0G0E01"}},
         {("110000", 2016): 196029.0209}, 279, 31, [("110000", 2015)],
     ),
     "nbs_scrape": (
@@ -237,7 +240,8 @@ REAL = {
         {("110000", 2016): 12026.7, ("110000", 2024): 46980.2}, 279, 31, [("110000", 2025)],
     ),
     "rd_long": (
-        {"path": "rd-patents-budget/RDPatentAccept.csv", "unit": "件", "filter": {"chn_block4": "发明"}},
+        {"path": "rd-patents-budget/RDPatentAccept.csv", "unit": "件",
+         "filter": {"chn_block4": "发明"}},
         {("360000", 2014): 4688.0, ("310000", 2010): 26165.0, ("310000", 2011): 32142.0},
         434, 31, [],
     ),

@@ -99,10 +99,14 @@ def _validate(spec: Mapping, variable: str) -> Format:
             )
     missing = [key for key, required in allowed.items() if required and key not in spec]
     if missing:
-        raise ValueError(f"series {variable!r} ({spec['format']}): missing key(s) {missing}")
+        raise ValueError(
+            f"series {variable!r} ({spec['format']}): missing key(s) {missing}"
+        )
     years = spec.get("years") or {}
     if not isinstance(years, Mapping) or set(years) - {"first", "last"}:
-        raise ValueError(f"series {variable!r}: years must be {{first: ..., last: ...}}, got {years!r}")
+        raise ValueError(
+            f"series {variable!r}: years must be {{first: ..., last: ...}}, got {years!r}"
+        )
     return form
 
 
@@ -182,11 +186,14 @@ def check_duplicates(
     for variable, rows in combined.loc[overlap].groupby("variable"):
         sources = sorted(rows["source"].unique())
         priority = source_priority.get(variable)
-        unranked = [s for s in sources if priority is None or _rank(s, priority) == len(priority)]
+        unranked = [s for s in sources
+                    if priority is None or _rank(s, priority) == len(priority)]
         if unranked:
-            example = rows.sort_values(keys).head(4)[["province_name", "year", "value", "source"]]
+            example = rows.sort_values(keys).head(4)
+            example = example[["province_name", "year", "value", "source"]]
+            n_keys = len(rows[["province", "year"]].drop_duplicates())
             raise ValueError(
-                f"variable {variable!r}: {rows[['province', 'year']].drop_duplicates().shape[0]} "
+                f"variable {variable!r}: {n_keys} "
                 f"province-year(s) appear more than once, from {' and '.join(sources)}; "
                 f"e.g. {example.to_dict('records')}. List the sources in source_priority "
                 "(first wins) or narrow their years."
@@ -196,6 +203,7 @@ def check_duplicates(
         keep[best] = True
         log.info(
             "%s: %d province-year(s) in %d sources; kept by source_priority: %s",
-            variable, len(best), len(sources), rows.loc[best, "source"].value_counts().to_dict(),
+            variable, len(best), len(sources),
+            rows.loc[best, "source"].value_counts().to_dict(),
         )
     return combined.loc[keep].sort_values(keys, ignore_index=True)

@@ -91,7 +91,8 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as error:
         raise DecodingError(
-            f"{source}: neither UTF-8 nor GB18030 ({error}); save it as UTF-8 and read it again"
+            f"{source}: neither UTF-8 nor GB18030 ({error}); "
+            "save it as UTF-8 and read it again"
         ) from error
 
 
@@ -108,7 +109,7 @@ def check_decoding(labels: list, encoding: str, source: str) -> None:
 
 
 def delimiter_of(line: str) -> str:
-    """Comma unless the line has tabs and no commas (UTF-16 NBS exports are tab-separated)."""
+    """Comma, unless the line has tabs and no commas (UTF-16 exports are tab-separated)."""
     return "\t" if "\t" in line and "," not in line else ","
 
 
@@ -133,7 +134,9 @@ def load_csv(path: Path, source: str) -> tuple[list[str], list[tuple[int, list[s
     return header, [row for row in rows[1:] if any(c.strip() for c in row[1])], encoding
 
 
-def load_sheet(path: Path, sheet: str | None, source: str) -> tuple[list[tuple[int, list]], str]:
+def load_sheet(
+    path: Path, sheet: str | None, source: str
+) -> tuple[list[tuple[int, list]], str]:
     """(Excel row number, cell values) of one sheet (.xlsx by openpyxl, .xls by xlrd)."""
     if path.suffix.lower() == ".xls":
         import xlrd
@@ -167,14 +170,17 @@ def _sheet_name(sheet: str | None, names: list[str], source: str) -> str:
 
 
 def blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, float) and np.isnan(cell)) or str(cell).strip() == ""
+    if isinstance(cell, float) and np.isnan(cell):
+        return True
+    return cell is None or str(cell).strip() == ""
 
 
 def _check_names(frame: pd.DataFrame, source: str) -> None:
     by_name = provinces.harmonize(frame["check"], source=source).to_numpy()
     differ = frame["province"].to_numpy() != by_name
     if differ.any():
-        pairs = sorted({(str(a), str(b)) for a, b in frame.loc[differ, ["name", "check"]].to_numpy()})
+        pairs = sorted({(str(code), str(name))
+                        for code, name in frame.loc[differ, ["name", "check"]].to_numpy()})
         raise ValueError(f"{source}: code and name columns disagree: {pairs[:5]}")
 
 
@@ -229,7 +235,8 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
     n_read = len(frame)
     if spec.get("exclude_names"):
         frame = _exclude_names(frame, spec["exclude_names"], path_label)
-    frame = frame.assign(province=provinces.harmonize(frame["name"], source=path_label).to_numpy())
+    codes = provinces.harmonize(frame["name"], source=path_label)
+    frame = frame.assign(province=codes.to_numpy())
     frame = frame.loc[frame["province"].notna()]
     if "check" in frame:
         _check_names(frame, path_label)
@@ -237,10 +244,11 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
     if static:
         frame = frame.assign(year=pd.NA)
     else:
-        frame = frame.assign(year=cells.to_years(
-            frame["year"].tolist(), path_label, frame["row"].tolist(), frame["column"].tolist()))
+        years = cells.to_years(frame["year"].tolist(), path_label,
+                               frame["row"].tolist(), frame["column"].tolist())
         bounds = spec.get("years") or {}
-        frame = frame.loc[frame["year"].between(bounds.get("first", 0), bounds.get("last", 9999))]
+        inside = (years >= bounds.get("first", 0)) & (years <= bounds.get("last", 9999))
+        frame = frame.assign(year=years).loc[inside]
     if spec.get("exclude_cells"):
         frame = _exclude_cells(frame, spec["exclude_cells"], path_label)
     _refuse_duplicates(frame, path_label)
@@ -251,7 +259,8 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
     observed = ~np.isnan(values)
     out = pd.DataFrame({
         "province": frame["province"].to_numpy()[observed],
-        "year": pd.array(frame["year"].to_numpy()[observed], dtype="Int64" if static else "int64"),
+        "year": pd.array(frame["year"].to_numpy()[observed],
+                         dtype="Int64" if static else "int64"),
         "value": values[observed],
     })
     out.insert(1, "province_name", provinces.short_names(out["province"]).to_numpy())
@@ -262,7 +271,10 @@ def tidy(raw: Raw, spec: dict, variable: str, path_label: str) -> pd.DataFrame:
                       "unit": "str", "source": "str"})
     out = out.sort_values(["province", "year"], ignore_index=True)[TIDY_COLUMNS]
     out.attrs["metadata"] = dict(raw.metadata)
-    span = "static" if static else f"{out['year'].min()}-{out['year'].max()}" if len(out) else "none"
+    if static or not len(out):
+        span = "static" if static else "none"
+    else:
+        span = f"{out['year'].min()}-{out['year'].max()}"
     log.info(
         "%s: %s = %d values (%d provinces, years %s) from %d cells; %d missing left out",
         source, variable, len(out), out["province"].nunique(), span, n_read,

@@ -67,8 +67,8 @@ def _indicator_rows(spec: dict, path: Path, source: str,
             records += [(row[name_at], year, row[position], f"row {number}", str(year))
                         for position, year in years]
     if not records:
-        raise ValueError(f"{source} [sheet {sheet}]: no rows of indicator {spec['indicator']!r}; "
-                         f"indicators: {found}")
+        raise ValueError(f"{source} [sheet {sheet}]: no rows of indicator "
+                         f"{spec['indicator']!r}; indicators: {found}")
     name, unit = split_indicator(spec["indicator"])
     log.info("read %s sheet %s: %d rows of %s, years %d-%d", source, sheet, found[wanted],
              spec["indicator"], min(y for _, y in years), max(y for _, y in years))
@@ -95,7 +95,9 @@ def read_year_rows(spec: dict, path: Path, source: str) -> Raw:
     indicator = str(header[0]).strip()
     wanted = spec.get("indicator")
     if wanted is not None and cells.normalise(wanted) != cells.normalise(indicator):
-        raise ValueError(f"{source}: the first cell is {indicator!r}, the spec expects {wanted!r}")
+        raise ValueError(
+            f"{source}: the first cell is {indicator!r}, the spec expects {wanted!r}"
+        )
     records = [
         (header[position], row[0], row[position], f"row {number}", str(header[position]))
         for number, row in data if not blank(row[0])

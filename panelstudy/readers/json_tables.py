@@ -41,15 +41,21 @@ def read_nbs_json(spec: dict, path: Path, source: str) -> Raw:
         nodes = answer["returndata"]["datanodes"]
         dimensions = {w["wdcode"]: w["nodes"] for w in answer["returndata"]["wdnodes"]}
     except (KeyError, TypeError) as error:
-        raise ValueError(f"{source}: not an NBS easyquery answer (missing {error})") from error
+        raise ValueError(
+            f"{source}: not an NBS easyquery answer (missing {error})"
+        ) from error
 
     indicators = {node["code"]: node for node in dimensions.get("zb", [])}
     wanted = spec.get("indicator_code")
     if wanted is None and len(indicators) != 1:
-        raise ValueError(f"{source}: several indicators {sorted(indicators)}; set indicator_code")
+        raise ValueError(
+            f"{source}: several indicators {sorted(indicators)}; set indicator_code"
+        )
     code = wanted or next(iter(indicators))
     if code not in indicators:
-        raise ValueError(f"{source}: no indicator {code!r}; indicators: {sorted(indicators)}")
+        raise ValueError(
+            f"{source}: no indicator {code!r}; indicators: {sorted(indicators)}"
+        )
     regions = {node["code"]: node["cname"] for node in dimensions.get("reg", [])}
 
     records = []
@@ -64,7 +70,8 @@ def read_nbs_json(spec: dict, path: Path, source: str) -> Raw:
     name = indicators[code].get("cname", code)
     unit = indicators[code].get("unit") or None
     log.info("read %s: %d datanodes of %s %s (%s)", source, len(records), code, name, unit)
-    return Raw(raw_frame(records), f"zb {code} {name}", {"indicator": name, "raw_unit": unit})
+    metadata = {"indicator": name, "raw_unit": unit}
+    return Raw(raw_frame(records), f"zb {code} {name}", metadata)
 
 
 def read_transport_json(spec: dict, path: Path, source: str) -> Raw:
@@ -76,11 +83,13 @@ def read_transport_json(spec: dict, path: Path, source: str) -> Raw:
     for province, rows in data.items():
         for number, row in enumerate(rows):
             seen.update(row)
-            records.append((province, row.get("年份"), row.get(field), f"{province}[{number}]", field))
+            where = f"{province}[{number}]"
+            records.append((province, row.get("年份"), row.get(field), where, field))
     if field not in seen:
         raise ValueError(f"{source}: no record has {field!r}; keys: {sorted(seen)}")
     name, unit = split_indicator(field)
-    log.info("read %s: %d provinces, %d records of %s", source, len(data), len(records), field)
+    log.info("read %s: %d provinces, %d records of %s",
+             source, len(data), len(records), field)
     return Raw(raw_frame(records), f"field {field}", {"indicator": name, "raw_unit": unit})
 
 

@@ -88,7 +88,9 @@ def _position(header: list[str], column: str, source: str) -> int:
 def _only_one(rows: list, position: int, column: str, source: str, hint: str) -> str:
     found = sorted({normalise(row[position]) for _, row in rows})
     if len(found) > 1:
-        raise ValueError(f"{source}: the selection holds several {column}: {found[:10]}; {hint}")
+        raise ValueError(
+            f"{source}: the selection holds several {column}: {found[:10]}; {hint}"
+        )
     return found[0]
 
 
@@ -105,7 +107,9 @@ def select(header: list[str], rows: list[tuple[str, list]], layout: Layout, spec
         kept = [r for r in selected if normalise(r[1][position]) == normalise(wanted)]
         if not kept:
             values = sorted({normalise(r[1][position]) for r in selected})
-            raise ValueError(f"{source}: no row has {column} = {wanted!r}; values: {values[:20]}")
+            raise ValueError(
+                f"{source}: no row has {column} = {wanted!r}; values: {values[:20]}"
+            )
         selected = kept
     if not selected:
         raise ValueError(f"{source}: no data rows")
@@ -125,10 +129,11 @@ def select(header: list[str], rows: list[tuple[str, list]], layout: Layout, spec
             cell = ""
         record = (row[at[layout.province]], row[at[layout.year]], cell, where, value_column)
         records.append(record + (row[at[layout.name]],) if layout.name else record)
-    chosen = spec.get("filter") or {column: metadata[column] for column in layout.indicator[:1]}
+    chosen = spec.get("filter") or {c: metadata[c] for c in layout.indicator[:1]}
     parts = [f"{k}={v}" for k, v in chosen.items()]
     parts += [] if layout.value else [f"column {value_column}"]
-    log.info("%s: %d of %d rows selected (%s)", source, len(selected), len(rows), ", ".join(parts))
+    log.info("%s: %d of %d rows selected (%s)",
+             source, len(selected), len(rows), ", ".join(parts))
     return Raw(raw_frame(records), ", ".join(parts) or value_column, metadata)
 
 
@@ -149,7 +154,8 @@ def read_sheet_layout(spec: dict, path: Path, source: str, layout: Layout) -> Ra
     header = ["" if cell is None else str(cell).strip() for cell in rows[0][1]]
     labelled = [(f"row {number}", list(cells) + [None] * (len(header) - len(cells)))
                 for number, cells in rows[1:] if any(c is not None for c in cells)]
-    log.info("read %s sheet %s: %d rows, %d columns", source, sheet, len(labelled), len(header))
+    log.info("read %s sheet %s: %d rows, %d columns",
+             source, sheet, len(labelled), len(header))
     raw = select(header, labelled, layout, spec, f"{source} [sheet {sheet}]")
     raw.selector = f"sheet {sheet}, {raw.selector}"
     return raw

@@ -80,7 +80,9 @@ def parse(text: str, source: str) -> NbsTable:
         if match:
             metadata[match.group(1).strip()] = match.group(2).strip(" \t,")
         elif line.strip(" \t,"):
-            raise ValueError(f"{source}: line {number} {line!r} is neither metadata nor header")
+            raise ValueError(
+                f"{source}: line {number} {line!r} is neither metadata nor header"
+            )
 
     parsed = csv_rows(lines[start:], first_line=start + 1)
     header = [cell.strip() for cell in parsed[0][1]]
@@ -96,7 +98,9 @@ def parse(text: str, source: str) -> NbsTable:
         rows.append((number, label, row[1:len(header)] + [""] * (len(header) - len(row))))
     for position, column in enumerate(header[1:], start=1):
         if column == "" and any(not blank(cells_[position - 1]) for _, _, cells_ in rows):
-            raise ValueError(f"{source}: values under an empty header cell (column {position + 1})")
+            raise ValueError(
+                f"{source}: values under an empty header cell (column {position + 1})"
+            )
     return NbsTable(metadata, header[1:], rows)
 
 
@@ -107,13 +111,15 @@ def read(spec: dict, path: Path, source: str) -> Raw:
 
     indicator = table.metadata.get("指标")
     wanted = spec.get("indicator")
-    if indicator is not None and wanted is not None and cells.normalise(indicator) != cells.normalise(wanted):
+    known = indicator is not None and wanted is not None
+    if known and cells.normalise(indicator) != cells.normalise(wanted):
         raise ValueError(f"{source}: 指标 is {indicator!r}, the spec expects {wanted!r}")
     label = indicator or wanted
     name, unit = split_indicator(label) if label else (None, None)
     log.info(
         "read %s (%s): %s; %d rows x %d columns; metadata %s",
-        source, encoding, label or "no indicator", len(table.rows), len(table.columns), table.metadata,
+        source, encoding, label or "no indicator", len(table.rows), len(table.columns),
+        table.metadata,
     )
     records = [
         (name_, column, cell, f"line {number}", column)

@@ -4,10 +4,10 @@
     ``adcode, name, <area column>``: one row per division, no year. Without ``years``
     bounds the rows have year <NA> (dtype Int64) and the panel assembly repeats them over
     its years (:func:`panelstudy.panel.broadcast_static`); with both bounds the reader
-    repeats them itself over those years and the source says so. The file also holds Hong Kong, Macau, Taiwan (dropped as
-    non-panel units) and a row ``100000_JD`` without a name, the map's nine-dash-line
-    polygon, which a spec leaves out with ``exclude_names``. Keys: ``static`` (must be
-    true, to say the broadcast is meant), ``column``.
+    repeats them itself over those years and the source says so. The file also holds
+    Hong Kong, Macau, Taiwan (dropped as non-panel units) and a row ``100000_JD`` without
+    a name, the map's nine-dash-line polygon, which a spec leaves out with
+    ``exclude_names``. Keys: ``static`` (must be true: the file has no years), ``column``.
 ``cbec_zones`` (``policy/cbec_pilot_zones_by_city.csv``)
     One row per city approved as a cross-border e-commerce comprehensive pilot zone
     (``batch``, ``batch_year``, ``city``, ``province (assigned from geography)``,
@@ -38,7 +38,9 @@ CBEC_PROVINCE = "province (assigned from geography)"
 def _span(spec: dict, source: str) -> range:
     bounds = spec.get("years") or {}
     if "first" not in bounds or "last" not in bounds:
-        raise ValueError(f"{source}: format {spec['format']} needs years: {{first: ..., last: ...}}")
+        raise ValueError(
+            f"{source}: format {spec['format']} needs years: {{first: ..., last: ...}}"
+        )
     return range(int(bounds["first"]), int(bounds["last"]) + 1)
 
 
@@ -54,7 +56,8 @@ def read_area_csv(spec: dict, path: Path, source: str) -> Raw:
         raise ValueError(f"{source}: an area table has no years; set static: true to read "
                          "it as a static series")
     header, rows, encoding = load_csv(path, source)
-    code_at, name_at, value_at = _columns(header, ["adcode", "name", spec["column"]], source)
+    columns = ["adcode", "name", spec["column"]]
+    code_at, name_at, value_at = _columns(header, columns, source)
     check_decoding([row[code_at] for _, row in rows], encoding, source)
     if not spec.get("years"):
         records = [(row[code_at], None, row[value_at], f"line {number}", spec["column"],
@@ -67,7 +70,8 @@ def read_area_csv(spec: dict, path: Path, source: str) -> Raw:
         for number, row in rows for year in years
     ]
     span = f"{years.start}-{years.stop - 1}"
-    log.info("read %s (%s): %d rows, static, repeated over %s", source, encoding, len(rows), span)
+    log.info("read %s (%s): %d rows, static, repeated over %s",
+             source, encoding, len(rows), span)
     return Raw(raw_frame(records), f"column {spec['column']}, static, repeated over {span}")
 
 
@@ -77,7 +81,8 @@ def read_cbec_zones(spec: dict, path: Path, source: str) -> Raw:
     batch_at, year_at, province_at, status_at = _columns(
         header, ["batch", "batch_year", CBEC_PROVINCE, "evidence_status"], source)
     check_decoding([row[province_at] for _, row in rows], encoding, source)
-    batches = {int(b) for b in spec.get("batches") or {int(row[batch_at]) for _, row in rows}}
+    listed = {int(row[batch_at]) for _, row in rows}
+    batches = {int(b) for b in spec.get("batches") or listed}
     used = [(number, row) for number, row in rows if int(row[batch_at]) in batches]
     codes = provinces.harmonize([row[province_at] for _, row in used], source=source)
     approved = cells.to_years([row[year_at] for _, row in used], source,
