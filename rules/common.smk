@@ -30,8 +30,16 @@ KIND = CATALOGUE["kind"]
 RESULTS = f"results/{DATASET}"
 config["simulated"] = KIND == "simulated"
 
-if "threshold" in config and os.path.exists("schemas/threshold.schema.yaml"):
-    validate(config["threshold"], schema="../schemas/threshold.schema.yaml")
+# The threshold model's variables default to the dataset's model roles (equation 2 of the
+# study: the outcome on the core regressor, whose slope switches at thresholds of itself).
+if KIND != "panel":
+    roles = CATALOGUE["model"]
+    config.setdefault("threshold", {})
+    config["threshold"].setdefault("outcome", roles["outcome"])
+    config["threshold"].setdefault("regime_regressors", [roles["core"]])
+    config["threshold"].setdefault("threshold_variable", roles["core"])
+    config["threshold"].setdefault("controls", list(roles.get("controls", [])))
+validate(config.get("threshold", {}), schema="../schemas/threshold.schema.yaml")
 
 
 def raw_root():
