@@ -28,11 +28,9 @@ from panelstudy.threshold import (  # noqa: E402
     BootstrapPlan,
     ThresholdProblem,
     ThresholdSettings,
+    bootstrap_tests,
     estimate_thresholds,
-    merge_replications,
     panel_arrays,
-    run_shard,
-    test_results,
 )
 
 
@@ -69,8 +67,7 @@ def main() -> None:
     estimates = estimate_thresholds(problem)
     searched = time.perf_counter()
     plan = BootstrapPlan(replications=args.replications, shards=1, seed=1, tests=(1,))
-    shard = run_shard(Bootstrap(problem, estimates, plan.seed), plan, 0, args.threads)
-    test = test_results(estimates, merge_replications([shard], plan))[1]
+    test = bootstrap_tests(Bootstrap(problem, estimates, plan.seed), plan, args.threads)[1]
     finished = time.perf_counter()
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -37,11 +37,9 @@ from panelstudy.threshold import (  # noqa: E402
     BootstrapPlan,
     ThresholdProblem,
     ThresholdSettings,
+    bootstrap_tests,
     estimate_thresholds,
-    merge_replications,
     panel_arrays,
-    run_shard,
-    test_results,
 )
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "hansen1999" / "hansen1999.dta"
@@ -83,8 +81,7 @@ def ours(frame: pd.DataFrame, threads: int, earlier: str) -> tuple[float, list[f
     problem = ThresholdProblem(panel_arrays(frame, "id", "year", settings), settings)
     estimates = estimate_thresholds(problem)
     plan = BootstrapPlan(replications=REPLICATIONS, shards=1, seed=1, tests=(1, 2, 3))
-    shard = run_shard(Bootstrap(problem, estimates, plan.seed), plan, 0, threads)
-    tests = test_results(estimates, merge_replications([shard], plan))
+    tests = bootstrap_tests(Bootstrap(problem, estimates, plan.seed), plan, threads)
     seconds = time.perf_counter() - started
     return seconds, estimates.model_thresholds(3), [
         {"F_stat": t.f_stat, "p_value": t.p_value} for t in tests.values()

@@ -21,6 +21,7 @@ from panelstudy.threshold.candidates import Candidates, admissible, threshold_ca
 from panelstudy.threshold.inference import (
     TestResult,
     bootstrap_test,
+    bootstrap_tests,
     merge_replications,
     model_size,
     test_results,
@@ -53,6 +54,7 @@ __all__ = [
     "WithinTransform",
     "admissible",
     "bootstrap_test",
+    "bootstrap_tests",
     "estimate_thresholds",
     "fit_regime_model",
     "lr_critical_value",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from panelstudy.threshold.bootstrap import Bootstrap, run_shard
 from panelstudy.threshold.search import ThresholdEstimates
 from panelstudy.threshold.settings import BootstrapPlan
 
@@ -22,6 +23,7 @@ __all__ = [
     "merge_replications",
     "model_size",
     "test_results",
+    "bootstrap_tests",
 ]
 
 
@@ -116,3 +118,15 @@ def test_results(
         for test, group in replications.groupby("test")
     }
 
+
+
+def bootstrap_tests(
+    bootstrap: Bootstrap, plan: BootstrapPlan, threads: int = 1
+) -> dict[int, TestResult]:
+    """Every shard of ``plan`` in this process, merged into test results.
+
+    The workflow runs shards as separate jobs; this is the same computation in one call,
+    for scripts, benchmarks and tests.
+    """
+    shards = [run_shard(bootstrap, plan, shard, threads) for shard in range(plan.shards)]
+    return test_results(bootstrap.estimates, merge_replications(shards, plan))

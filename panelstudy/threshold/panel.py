@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from panelstudy.errors import require_columns
+from panelstudy.errors import require_columns, require_unique_rows
 from panelstudy.threshold.settings import ThresholdSettings
 
 __all__ = ["PanelArrays", "panel_arrays"]
@@ -117,13 +117,7 @@ def panel_arrays(
     )
     require_columns([entity, time, *variables], frame.columns, "the threshold model")
     frame = frame[[entity, time, *variables]]
-    duplicated = frame.duplicated([entity, time])
-    if duplicated.any():
-        first = frame.loc[duplicated, [entity, time]].iloc[0].tolist()
-        raise ValueError(
-            f"threshold model: {int(duplicated.sum())} duplicate ({entity}, {time}) rows, "
-            f"e.g. {first}"
-        )
+    require_unique_rows(frame, entity, time, "threshold model")
 
     gaps = _gaps(frame, entity, time, variables)
     dropped = []
