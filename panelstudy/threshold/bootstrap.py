@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 # block may hold; bounds memory at a few hundred MB whatever the panel's size.
 _BLOCK_ELEMENTS = 2**22
 _MAX_BLOCK = 32
-_CACHED_PARTS = 16
+_CACHE_BYTES = 2**28
 
 
 def draw_entities(seed: int, test: int, replication: int, n_entities: int) -> np.ndarray:
@@ -90,9 +90,12 @@ class Bootstrap:
         self.estimates = estimates
         self.seed = seed
         self._null: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        # Bootstrap samples re-estimate earlier thresholds at many values; keep only the
-        # recent factorisations so memory stays bounded (each is recomputed in O(n)).
-        self._fixed_part = functools.lru_cache(maxsize=_CACHED_PARTS)(problem.fixed_part)
+        # Bootstrap samples re-estimate earlier thresholds at many values; keep the recent
+        # factorisations up to a memory bound (any other is recomputed in O(n)).
+        part_bytes = 8 * (problem.transform.rows * (problem.base.shape[1] + 3 * problem.n_regime)
+                          + len(problem.candidates) * problem.n_regime**2)
+        kept = int(np.clip(_CACHE_BYTES // part_bytes, 4, 512))
+        self._fixed_part = functools.lru_cache(maxsize=kept)(problem.fixed_part)
 
     def fixed_part(self, earlier: Sequence[int]) -> FixedPart:
         return self._fixed_part(tuple(sorted(int(p) for p in earlier)))
