@@ -61,7 +61,12 @@ def to_markdown(frame: pd.DataFrame, title: str, notes: list[str] | None = None)
     headers = (
         cells[["column", "label"]].drop_duplicates().sort_values("column", kind="stable")
     )
-    row_keys = cells[["term", "stat"]].drop_duplicates()
+    # Rows in the order of the fullest column (so controls sit under AI, not after the
+    # model statistics of a shorter column), then any rows only other columns have.
+    fullest = cells["column"].value_counts(sort=True).index[0] if len(cells) else None
+    row_keys = pd.concat(
+        [cells.loc[cells["column"] == fullest, ["term", "stat"]], cells[["term", "stat"]]]
+    ).drop_duplicates()
     lines = [f"# {title}", ""]
     lines.append("| term | stat | " + " | ".join(f"({c}) {l}" for c, l in headers.values) + " |")
     lines.append("|---|---|" + "---|" * len(headers))

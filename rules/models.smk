@@ -33,7 +33,7 @@ rule table2_descriptives:
     output:
         *table_paths("table2_descriptives"),
     params:
-        settings=model_params(),
+        settings=model_params(plausible=MODELS.get("plausible", {})),
     log:
         f"{RESULTS}/logs/table2_descriptives.log",
     conda:
