@@ -62,6 +62,7 @@ __all__ = [
     "hausman",
     "hausman_statistic",
     "model_frame",
+    "remove_effects",
     "wald_test",
 ]
 
@@ -74,7 +75,7 @@ HAUSMAN_VARIANCE = ("common", "separate")
 CONSTANT = "_cons"
 
 # A regressor is absorbed when what the effects leave of it is below this share of its
-# variation around its mean (the dummy-variable projection is exact up to rounding).
+# variation around its mean (removing the effects is exact up to rounding).
 _ABSORBED_TOL = 1e-8
 
 
@@ -223,17 +224,59 @@ def model_frame(
     return frame.sort_values([entity, time]).reset_index(drop=True)
 
 
-def _effect_dummies(
-    frame: pd.DataFrame, entity: str, time: str, entity_effects: bool, year_effects: bool
+def _demean(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    counts = np.bincount(codes)
+    means = np.column_stack(
+        [np.bincount(codes, weights=column) / counts for column in values.T]
+    )
+    return values - means[codes]
+
+
+def remove_effects(
+    values: np.ndarray,
+    entity_codes: np.ndarray,
+    time_codes: np.ndarray,
+    *,
+    entity_effects: bool = True,
+    year_effects: bool = True,
+    tolerance: float = 1e-13,
+    max_sweeps: int = 100_000,
 ) -> np.ndarray:
-    if entity_effects:
-        base = pd.get_dummies(frame[entity], dtype=float).to_numpy()
-    else:
-        base = np.ones((len(frame), 1))
+    """Residuals of each column of ``values`` on province and year dummies (those on).
+
+    One effect is removed by subtracting group means; both by alternating the two until
+    a sweep changes the result by less than ``tolerance`` times its norm (one sweep in a
+    balanced panel). With neither, the column means are removed (the constant).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, k)
+    entity_codes, time_codes : ndarray of int, shape (n,)
+        Codes 0 .. groups-1.
+
+    Raises
+    ------
+    RuntimeError
+        If the alternating projections do not converge in ``max_sweeps``.
+    """
+    values = np.asarray(values, dtype=float)
+    if not (entity_effects or year_effects):
+        return values - values.mean(axis=0)
     if not year_effects:
-        return base
-    periods = pd.get_dummies(frame[time], dtype=float).to_numpy()[:, 1:]
-    return np.hstack([base, periods])
+        return _demean(values, entity_codes)
+    if not entity_effects:
+        return _demean(values, time_codes)
+    current = _demean(values, entity_codes)
+    scale = max(float(np.linalg.norm(values)), np.finfo(float).tiny)
+    for _ in range(max_sweeps):
+        swept = _demean(_demean(current, time_codes), entity_codes)
+        change = float(np.linalg.norm(swept - current))
+        current = swept
+        if change <= tolerance * scale:
+            return current
+    raise RuntimeError(
+        f"removing the province and year effects did not converge in {max_sweeps} sweeps"
+    )
 
 
 def absorbed_by_effects(
@@ -242,16 +285,18 @@ def absorbed_by_effects(
 ) -> list[str]:
     """The columns that the province and year dummies (those switched on) explain.
 
-    A column is absorbed when the residual of its least-squares projection on the
-    dummies is below 1e-8 of its variation around its mean (or it is constant).
+    A column is absorbed when what the effects leave of it is below 1e-8 of its
+    variation around its mean (or it is constant).
     """
     if not columns:
         return []
     values = frame[list(columns)].to_numpy(dtype=float)
-    # dense dummies: exact and quick for province panels (a few thousand rows)
-    dummies = _effect_dummies(frame, entity, time, entity_effects, year_effects)
-    coef = np.linalg.lstsq(dummies, values, rcond=None)[0]
-    left = np.linalg.norm(values - dummies @ coef, axis=0)
+    left = np.linalg.norm(
+        remove_effects(values, pd.factorize(frame[entity])[0],
+                       pd.factorize(frame[time])[0], entity_effects=entity_effects,
+                       year_effects=year_effects),
+        axis=0,
+    )
     spread = np.linalg.norm(values - values.mean(axis=0), axis=0)
     return [c for c, l, s in zip(columns, left, spread) if s == 0 or l <= _ABSORBED_TOL * s]
 

@@ -18,6 +18,7 @@ from panelstudy.fe import (
     fit_fe,
     hausman,
     hausman_statistic,
+    remove_effects,
 )
 
 RTOL = 1e-8
@@ -396,3 +397,43 @@ def test_repeated_province_year_rows_are_an_error():
     doubled = pd.concat([panel, panel.iloc[[4]]])
     with pytest.raises(ValueError, match=r"1 repeated \(province, year\) rows"):
         fit_fe(doubled, "y", ["x1"])
+
+
+def test_without_province_effects_the_fit_is_pooled_least_squares(panel):
+    fit = fit_fe(panel, "y", ["x1", "x2"], entity_effects=False)
+
+    years = pd.get_dummies(panel["year"], dtype=float).iloc[:, 1:].to_numpy()
+    design = np.hstack([panel[["x1", "x2"]].to_numpy(), np.ones((len(panel), 1)), years])
+    y = panel["y"].to_numpy()
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    resid = y - design @ coef
+    bread = np.linalg.inv(design.T @ design)
+    sums = pd.DataFrame(design * resid[:, None]).groupby(panel["province"].to_numpy()).sum()
+    n, k, groups = len(y), design.shape[1], panel["province"].nunique()
+    factor = groups / (groups - 1) * (n - 1) / (n - k)
+    cov = factor * bread @ (sums.T.to_numpy() @ sums.to_numpy()) @ bread
+
+    np.testing.assert_allclose(fit.params[["x1", "x2", "_cons"]], coef[:3], rtol=RTOL)
+    np.testing.assert_allclose(fit.std_errors[["x1", "x2", "_cons"]],
+                               np.sqrt(np.diag(cov))[:3], rtol=RTOL)
+    assert fit.r2_within == pytest.approx(1 - resid @ resid / ((y - y.mean()) ** 2).sum())
+
+
+@pytest.mark.parametrize(("entity_effects", "year_effects"),
+                         [(True, True), (True, False), (False, True), (False, False)])
+def test_removing_effects_equals_residuals_on_dummies(entity_effects, year_effects):
+    panel = simulate_panel(provinces=15, years=7, drop=20, seed=8)
+    values = panel[["y", "x1", "x2"]].to_numpy()
+    parts = [np.ones((len(panel), 1))]
+    if entity_effects:
+        parts.append(pd.get_dummies(panel["province"], dtype=float).to_numpy())
+    if year_effects:
+        parts.append(pd.get_dummies(panel["year"], dtype=float).to_numpy())
+    dummies = np.hstack(parts)
+    expected = values - dummies @ np.linalg.lstsq(dummies, values, rcond=None)[0]
+
+    got = remove_effects(values, pd.factorize(panel["province"])[0],
+                         pd.factorize(panel["year"])[0], entity_effects=entity_effects,
+                         year_effects=year_effects)
+
+    np.testing.assert_allclose(got, expected, atol=1e-10 * np.abs(values).max())
