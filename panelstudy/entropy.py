@@ -90,7 +90,9 @@ class EntropyIndex:
     weights: pd.DataFrame
 
 
-def parse_indicators(config: Sequence[Mapping[str, str] | Indicator]) -> list[Indicator]:
+def parse_indicators(
+    config: Sequence[Mapping[str, str] | Indicator],
+) -> list[Indicator]:
     """Turn config entries ``{name, dimension, direction}`` into indicators.
 
     Raises
@@ -176,7 +178,9 @@ def entropy_weights(
     rows = z.shape[0]
     informative = ~constant
     if not informative.any():
-        raise ValueError("every indicator is constant; the entropy weights are undefined")
+        raise ValueError(
+            "every indicator is constant; the entropy weights are undefined"
+        )
 
     totals = z[:, informative].sum(axis=0)
     p = z[:, informative] / totals
@@ -191,7 +195,9 @@ def entropy_weights(
 
     divergence = 1.0 - entropy
     if divergence.sum() <= 0:
-        raise ValueError("no indicator varies enough to carry weight (all entropies are 1)")
+        raise ValueError(
+            "no indicator varies enough to carry weight (all entropies are 1)"
+        )
     return entropy, divergence, divergence / divergence.sum()
 
 
@@ -239,7 +245,9 @@ def entropy_index(
     if not (np.isfinite(shift) and shift >= 0):
         raise ValueError(f"shift must be a finite number >= 0, got {shift!r}")
     if len(panel) < 2:
-        raise ValueError(f"the entropy index needs at least 2 province-years, got {len(panel)}")
+        raise ValueError(
+            f"the entropy index needs at least 2 province-years, got {len(panel)}"
+        )
 
     values = panel[names].to_numpy(dtype=float)
     bad = ~np.isfinite(values)
@@ -295,6 +303,9 @@ def entropy_index(
     )
     logger.info(
         "entropy index over %d province-years, %d indicators, %d dimensions, shift %g",
-        len(panel), len(names), len(dimensions), shift,
+        len(panel),
+        len(names),
+        len(dimensions),
+        shift,
     )
     return EntropyIndex(scores=scores.reset_index(drop=True), weights=weights)

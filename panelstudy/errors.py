@@ -37,16 +37,20 @@ class MissingVariable(LookupError):
         return str(self.args[0])
 
 
-def require_columns(columns: Iterable[str], present: Iterable[str], needed_for: str) -> None:
-    """Raise :class:`MissingVariable` naming every column of ``columns`` not in ``present``."""
+def require_columns(
+    columns: Iterable[str], present: Iterable[str], needed_for: str
+) -> None:
+    """Raise :class:`MissingVariable` naming each of ``columns`` not in ``present``."""
     have = set(present)
     missing = [c for c in dict.fromkeys(columns) if c not in have]
     if missing:
         raise MissingVariable(missing, needed_for)
 
 
-def require_unique_rows(frame: pd.DataFrame, entity: str, time: str, context: str) -> None:
-    """Raise ``ValueError`` if an entity has more than one row for a time, with an example."""
+def require_unique_rows(
+    frame: pd.DataFrame, entity: str, time: str, context: str
+) -> None:
+    """Raise ``ValueError``, with an example, if an entity has two rows for one time."""
     repeated = frame.duplicated([entity, time])
     if repeated.any():
         first = frame.loc[repeated, [entity, time]].iloc[0].tolist()

@@ -1,4 +1,4 @@
-"""Two-way fixed effects as Stata's ``xtreg y x i.year, fe`` fits them, and the Hausman test.
+"""Two-way fixed effects as Stata's ``xtreg y x i.year, fe`` fits them; Hausman test.
 
 The model is y_it = a + x_it'b + mu_i + delta_t + e_it. Province effects are removed by
 the within transformation (linearmodels ``PanelOLS(entity_effects=True)``, which adds
@@ -26,7 +26,19 @@ rather than a second absorbed effect, every convention below equals Stata's:
   regression, i.e. including both effects.
 * ``F`` is the Wald test that every coefficient but ``_cons`` (year dummies included)
   is 0, divided by their number q, with (q, G-1) degrees of freedom when clustered and
-  (q, N-K-G+1) otherwise. With clustering and q > G-1 it is not defined (NaN), as in Stata.
+  (q, N-K-G+1) otherwise. With clustering and q > G-1 the clustered covariance has too
+  low a rank to test them all, and F is left undefined (NaN).
+
+Why the year effects are dummies: linearmodels with both effects absorbed
+(``PanelOLS(entity_effects=True, time_effects=True)``, clustered, ``debiased=True``,
+``group_debias=True``) counts every absorbed effect in the degrees of freedom, a factor
+G/(G-1) * (N-1)/(N-K-G+1) that also counts the G-1 province effects Stata leaves out
+(they are nested in the clusters), and reports ``_cons`` = mean(y) - mean(x)'b. With
+one absorbed effect nested in the clusters it applies exactly Stata's factor.
+tests/test_fe.py checks every convention above against a dummy-variable regression,
+and the one-way fits against Stata 13 output that ships with linearmodels' tests
+(``xtreg, fe`` with ``vce(conventional)``, ``vce(robust)`` and ``vce(cluster)``, on a
+balanced and two unbalanced panels).
 
 A regressor that the effects explain completely (one constant within provinces, or one
 equal for all provinces within each year) has no coefficient. ``absorbed="error"``
@@ -87,7 +99,8 @@ class AbsorbedRegressor(ValueError):
         super().__init__(
             f"the province and year effects absorb {', '.join(self.names)}: they vary "
             "only across provinces or only across years, so they have no coefficient. "
-            "Remove them from the model, or set absorbed: drop to drop them with a warning"
+            "Remove them from the model, or set absorbed: drop to drop them with a "
+            "warning"
         )
 
 
@@ -193,7 +206,7 @@ def model_frame(
     time: str = "year",
     needed_for: str = "the model",
 ) -> pd.DataFrame:
-    """The complete rows of ``entity``, ``time`` and ``columns``, sorted by entity and time.
+    """Complete rows of ``entity``, ``time`` and ``columns``, sorted by entity and time.
 
     Rows with a missing or infinite value in any of ``columns`` are dropped and the
     count per variable is logged.
@@ -215,7 +228,10 @@ def model_frame(
         counts = {c: int(n) for c, n in zip(columns, bad.sum(axis=0)) if n}
         logger.info(
             "%s: dropped %d of %d rows with a missing value %s",
-            needed_for, int(bad.any(axis=1).sum()), len(frame), counts,
+            needed_for,
+            int(bad.any(axis=1).sum()),
+            len(frame),
+            counts,
         )
         frame = frame.loc[~bad.any(axis=1)]
     if frame.empty:
@@ -280,8 +296,13 @@ def remove_effects(
 
 
 def absorbed_by_effects(
-    frame: pd.DataFrame, columns: Sequence[str], *, entity: str = "province",
-    time: str = "year", entity_effects: bool = True, year_effects: bool = True,
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    entity: str = "province",
+    time: str = "year",
+    entity_effects: bool = True,
+    year_effects: bool = True,
 ) -> list[str]:
     """The columns that the province and year dummies (those switched on) explain.
 
@@ -292,17 +313,29 @@ def absorbed_by_effects(
         return []
     values = frame[list(columns)].to_numpy(dtype=float)
     left = np.linalg.norm(
-        remove_effects(values, pd.factorize(frame[entity])[0],
-                       pd.factorize(frame[time])[0], entity_effects=entity_effects,
-                       year_effects=year_effects),
+        remove_effects(
+            values,
+            pd.factorize(frame[entity])[0],
+            pd.factorize(frame[time])[0],
+            entity_effects=entity_effects,
+            year_effects=year_effects,
+        ),
         axis=0,
     )
     spread = np.linalg.norm(values - values.mean(axis=0), axis=0)
-    return [c for c, l, s in zip(columns, left, spread) if s == 0 or l <= _ABSORBED_TOL * s]
+    return [
+        name
+        for name, rest, spread_ in zip(columns, left, spread)
+        if spread_ == 0 or rest <= _ABSORBED_TOL * spread_
+    ]
 
 
 def _design(
-    frame: pd.DataFrame, outcome: str, regressors: Sequence[str], entity: str, time: str,
+    frame: pd.DataFrame,
+    outcome: str,
+    regressors: Sequence[str],
+    entity: str,
+    time: str,
     year_effects: bool = True,
 ) -> tuple[pd.Series, pd.DataFrame, list[str]]:
     indexed = frame.set_index([entity, time])
@@ -366,7 +399,7 @@ def fit_fe(
     entity_effects: bool = True,
     year_effects: bool = True,
 ) -> FEResult:
-    """Fit y on regressors with province and year fixed effects (``xtreg, fe`` + ``i.year``).
+    """Fit y with province and year fixed effects (``xtreg, fe`` with ``i.year``).
 
     Parameters
     ----------
@@ -412,22 +445,34 @@ def fit_fe(
         raise ValueError("the model needs at least one regressor")
     started = clock.perf_counter()
     frame = model_frame(
-        data, [outcome, *regressors], entity=entity, time=time,
+        data,
+        [outcome, *regressors],
+        entity=entity,
+        time=time,
         needed_for=f"FE model of {outcome}",
     )
 
     dropped = absorbed_by_effects(
-        frame, regressors, entity=entity, time=time, entity_effects=entity_effects,
+        frame,
+        regressors,
+        entity=entity,
+        time=time,
+        entity_effects=entity_effects,
         year_effects=year_effects,
     )
     if dropped and absorbed == "error":
         raise AbsorbedRegressor(dropped)
     if dropped:
-        logger.warning("FE model of %s: dropped %s, absorbed by the effects", outcome,
-                       ", ".join(dropped))
+        logger.warning(
+            "FE model of %s: dropped %s, absorbed by the effects",
+            outcome,
+            ", ".join(dropped),
+        )
         regressors = [r for r in regressors if r not in dropped]
         if not regressors:
-            raise ValueError(f"the effects absorb every regressor of the model of {outcome}")
+            raise ValueError(
+                f"the effects absorb every regressor of the model of {outcome}"
+            )
 
     dependent, exog, _ = _design(frame, outcome, regressors, entity, time, year_effects)
     result = PanelOLS(dependent, exog, entity_effects=entity_effects).fit(
@@ -446,8 +491,12 @@ def fit_fe(
     restriction = np.eye(len(params))[[params.index.get_loc(n) for n in tested]]
     if cov_type == "clustered" and len(tested) > entities - 1:
         f_stat, f_pvalue = float("nan"), float("nan")
-        logger.info("FE model of %s: F undefined, %d restrictions > %d clusters - 1",
-                    outcome, len(tested), entities)
+        logger.info(
+            "FE model of %s: F undefined, %d restrictions > %d clusters - 1",
+            outcome,
+            len(tested),
+            entities,
+        )
     else:
         f_stat, f_pvalue = wald_test(params, result.cov, restriction, inference_df)
 
@@ -472,12 +521,21 @@ def fit_fe(
         absorbed=tuple(dropped),
         cov_type=cov_type,
     )
-    shown = ", ".join(regressors[:8]) + (f" and {len(regressors) - 8} more"
-                                         if len(regressors) > 8 else "")
+    shown = ", ".join(regressors[:8]) + (
+        f" and {len(regressors) - 8} more" if len(regressors) > 8 else ""
+    )
     logger.info(
         "FE model of %s on %s: N=%d, %d %s, %d %s, within R2 %.3f, %s SE, %.2fs",
-        outcome, shown, fit.nobs, entities, entity, fit.periods, time,
-        fit.r2_within, cov_type, clock.perf_counter() - started,
+        outcome,
+        shown,
+        fit.nobs,
+        entities,
+        entity,
+        fit.periods,
+        time,
+        fit.r2_within,
+        cov_type,
+        clock.perf_counter() - started,
     )
     return fit
 
@@ -514,7 +572,8 @@ def hausman_statistic(
         )
     elif df < compared:
         note = (
-            f"V_FE - V_RE is singular (rank {df} of {compared}); the statistic and df use "
+            f"V_FE - V_RE is singular (rank {df} of {compared}); the statistic and df "
+            "use"
             "the directions with positive variance"
         )
     p_value = float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
@@ -532,7 +591,7 @@ def hausman(
     variance: str = "common",
     year_effects: bool = True,
 ) -> HausmanResult:
-    """Hausman test of province fixed effects against random effects, year dummies in both.
+    """Hausman test of province fixed against random effects, year dummies in both.
 
     Random effects are linearmodels' Swamy-Arora estimator; both covariances are the
     unadjusted (non-robust) ones the test assumes.
@@ -562,10 +621,22 @@ def hausman(
     """
     _check_choice("compare", compare, HAUSMAN_COMPARE)
     _check_choice("variance", variance, HAUSMAN_VARIANCE)
-    fixed = fit_fe(data, outcome, regressors, entity=entity, time=time,
-                   cov_type="unadjusted", year_effects=year_effects)
-    frame = model_frame(data, [outcome, *regressors], entity=entity, time=time,
-                        needed_for=f"RE model of {outcome}")
+    fixed = fit_fe(
+        data,
+        outcome,
+        regressors,
+        entity=entity,
+        time=time,
+        cov_type="unadjusted",
+        year_effects=year_effects,
+    )
+    frame = model_frame(
+        data,
+        [outcome, *regressors],
+        entity=entity,
+        time=time,
+        needed_for=f"RE model of {outcome}",
+    )
     dependent, exog, period_names = _design(
         frame, outcome, list(regressors), entity, time, year_effects
     )
@@ -583,7 +654,15 @@ def hausman(
     )
     if note:
         logger.warning("Hausman test for %s: %s", outcome, note)
-    logger.info("Hausman test for %s (%s variance, %s): chi2(%d) = %.3f, p = %.4f",
-                outcome, variance, compare, df, statistic, p_value)
-    return HausmanResult(statistic, df, p_value, positive_definite, min_eig, tuple(terms),
-                         note)
+    logger.info(
+        "Hausman test for %s (%s variance, %s): chi2(%d) = %.3f, p = %.4f",
+        outcome,
+        variance,
+        compare,
+        df,
+        statistic,
+        p_value,
+    )
+    return HausmanResult(
+        statistic, df, p_value, positive_definite, min_eig, tuple(terms), note
+    )

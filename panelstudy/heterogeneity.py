@@ -144,7 +144,8 @@ def group_labels(
         require_columns([ftz_year_column], data.columns, "the free trade zone grouping")
         opened = pd.to_numeric(data[ftz_year_column], errors="raise")
         labels = pd.Series(
-            np.where(opened <= ftz_by_year, FTZ_LABELS[0], FTZ_LABELS[1]), index=data.index
+            np.where(opened <= ftz_by_year, FTZ_LABELS[0], FTZ_LABELS[1]),
+            index=data.index,
         )
     else:
         require_columns([grouping], data.columns, f"the {grouping} grouping")
@@ -157,7 +158,8 @@ def group_labels(
     varying = labels.groupby(data[entity]).nunique()
     if (varying > 1).any():
         raise ValueError(
-            f"{grouping} changes over time within {entity} {list(varying[varying > 1].index)}"
+            f"{grouping} changes over time within {entity} "
+            f"{list(varying[varying > 1].index)}"
             "; groups are permuted as whole provinces, so each needs one group"
         )
     present = set(labels)
@@ -189,11 +191,13 @@ def pooled_interaction_fit(
         if spec.year_effects:
             for year in sorted(frame[spec.time].unique())[1:]:
                 design[f"{spec.time}={year} x {level}"] = (
-                    (frame[spec.time] == year).to_numpy(float) * member
-                )
+                    frame[spec.time] == year
+                ).to_numpy(float) * member
     interacted = pd.concat(
-        [frame[[spec.entity, spec.time, spec.outcome]].reset_index(drop=True),
-         pd.DataFrame({**columns, **design})],
+        [
+            frame[[spec.entity, spec.time, spec.outcome]].reset_index(drop=True),
+            pd.DataFrame({**columns, **design}),
+        ],
         axis=1,
     )
     # The group-by-year dummies are collinear with the province effects where a group
@@ -216,7 +220,7 @@ def group_core_estimates(
     entity_effects: bool = True,
     year_effects: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Core coefficient (column 0 of ``x``) and its clustered variance in each group's fit.
+    """Core coefficient (column 0 of ``x``) and its clustered variance, group by group.
 
     Each group gets its own province and year effects; the variance is clustered by
     province with Stata's factor G/(G-1) * (N-1)/(N-K) of that group's fit.
@@ -241,8 +245,13 @@ def group_core_estimates(
         entities = np.unique(entity_codes[rows], return_inverse=True)[1]
         periods = np.unique(time_codes[rows], return_inverse=True)[1]
         stacked = np.column_stack([y[rows], x[rows]])
-        within = remove_effects(stacked, entities, periods, entity_effects=entity_effects,
-                                year_effects=year_effects)
+        within = remove_effects(
+            stacked,
+            entities,
+            periods,
+            entity_effects=entity_effects,
+            year_effects=year_effects,
+        )
         ty, tx = within[:, 0], within[:, 1:]
         bread = np.linalg.inv(tx.T @ tx)
         beta = bread @ tx.T @ ty
@@ -293,19 +302,27 @@ def equality_test(
     EqualityTest
     """
     if wald_df not in WALD_DF:
-        raise ValueError(f"wald_df must be one of {', '.join(WALD_DF)}; got {wald_df!r}")
+        raise ValueError(
+            f"wald_df must be one of {', '.join(WALD_DF)}; got {wald_df!r}"
+        )
     if permutations < 0:
         raise ValueError(f"permutations must be >= 0, got {permutations}")
-    all_labels, all_levels = group_labels(data, grouping, entity=spec.entity,
-                                          ftz_by_year=ftz_by_year)
+    all_labels, all_levels = group_labels(
+        data, grouping, entity=spec.entity, ftz_by_year=ftz_by_year
+    )
     frame = model_frame(
-        data, [spec.outcome, spec.core, *spec.controls], entity=spec.entity,
-        time=spec.time, needed_for=f"equality test across {grouping}",
+        data,
+        [spec.outcome, spec.core, *spec.controls],
+        entity=spec.entity,
+        time=spec.time,
+        needed_for=f"equality test across {grouping}",
     )
     labels = frame[spec.entity].map(all_labels.groupby(data[spec.entity]).first())
     levels = [g for g in all_levels if (labels == g).any()]
     if len(levels) < 2:
-        raise ValueError(f"the {grouping} grouping has fewer than two groups in the sample")
+        raise ValueError(
+            f"the {grouping} grouping has fewer than two groups in the sample"
+        )
 
     pooled, core_terms = pooled_interaction_fit(frame, labels, levels, spec)
     restriction = np.zeros((len(levels) - 1, len(pooled.params)))
@@ -315,7 +332,9 @@ def equality_test(
         restriction[row, pooled.params.index.get_loc(term)] = 1.0
     df_denom = pooled.inference_df
     if spec.cov_type == "clustered" and wald_df == "smallest_group":
-        df_denom = int(frame.groupby(labels.to_numpy())[spec.entity].nunique().min()) - 1
+        df_denom = (
+            int(frame.groupby(labels.to_numpy())[spec.entity].nunique().min()) - 1
+        )
     wald_f, wald_p = wald_test(pooled.params, pooled.cov, restriction, df_denom)
 
     started = clock.perf_counter()
@@ -323,7 +342,9 @@ def equality_test(
     time_codes = pd.factorize(frame[spec.time], sort=True)[0]
     level_codes = {level: code for code, level in enumerate(levels)}
     province_group = (
-        pd.Series(labels.map(level_codes).to_numpy()).groupby(entity_codes).first()
+        pd.Series(labels.map(level_codes).to_numpy())
+        .groupby(entity_codes)
+        .first()
         .to_numpy()
     )
     y = frame[spec.outcome].to_numpy(float)
@@ -331,8 +352,14 @@ def equality_test(
 
     def statistic(assignment: np.ndarray) -> float:
         b, v = group_core_estimates(
-            y, x, entity_codes, time_codes, assignment[entity_codes], len(levels),
-            entity_effects=spec.entity_effects, year_effects=spec.year_effects,
+            y,
+            x,
+            entity_codes,
+            time_codes,
+            assignment[entity_codes],
+            len(levels),
+            entity_effects=spec.entity_effects,
+            year_effects=spec.year_effects,
         )
         return _equality_wald(b, v)
 
@@ -348,8 +375,17 @@ def equality_test(
     logger.info(
         "%s equal across %s (%s): Wald F(%d, %d) = %.3f, p = %.4f; permutation p = %.4f "
         "(%d replications, seed %d, %.1fs)",
-        spec.core, grouping, ", ".join(levels), len(levels) - 1, df_denom,
-        wald_f, wald_p, permutation_p, permutations, seed, clock.perf_counter() - started,
+        spec.core,
+        grouping,
+        ", ".join(levels),
+        len(levels) - 1,
+        df_denom,
+        wald_f,
+        wald_p,
+        permutation_p,
+        permutations,
+        seed,
+        clock.perf_counter() - started,
     )
     return EqualityTest(
         grouping=grouping,

@@ -1,4 +1,4 @@
-"""The roles of the variables in the study's models and the fixed-effects settings they share."""
+"""The roles of the variables in the study's models and their shared FE settings."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ DEFAULT_CONTROLS = ("AE", "GS", "FJ", "JT", "RD", "CY")
 
 _ROLE_KEYS = ("outcome", "core", "controls", "moderator")
 _PANEL_KEYS = ("entity", "time")
-_FE_KEYS = {"entity_effects": "entity_effects", "time_effects": "year_effects",
-            "cov": "cov_type", "absorbed": "absorbed"}
+_FE_KEYS = {
+    "entity_effects": "entity_effects",
+    "time_effects": "year_effects",
+    "cov": "cov_type",
+    "absorbed": "absorbed",
+}
 
 
 def _reject_unknown(section: str, given: Mapping, allowed: Sequence[str]) -> None:
@@ -57,10 +61,13 @@ class ModelSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "controls", tuple(self.controls))
         if self.cov_type not in COV_TYPES:
-            raise ValueError(f"cov must be one of {', '.join(COV_TYPES)}; got {self.cov_type!r}")
+            raise ValueError(
+                f"cov must be one of {', '.join(COV_TYPES)}; got {self.cov_type!r}"
+            )
         if self.absorbed not in ABSORBED_ACTIONS:
             raise ValueError(
-                f"absorbed must be one of {', '.join(ABSORBED_ACTIONS)}; got {self.absorbed!r}"
+                f"absorbed must be one of {', '.join(ABSORBED_ACTIONS)}; "
+                f"got {self.absorbed!r}"
             )
 
     @classmethod
@@ -107,7 +114,7 @@ class ModelSpec:
         cov_type: str | None = None,
         absorbed: str | None = None,
     ) -> FEResult:
-        """Fit ``outcome`` (default: the spec's) on ``regressors`` with the spec's effects."""
+        """Fit ``outcome`` (default: the spec's) on ``regressors``, the spec's effects."""
         return fit_fe(
             data,
             outcome or self.outcome,

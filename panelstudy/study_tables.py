@@ -8,6 +8,10 @@ a title, and notes that state the conventions used. A model row block is, per co
 Stata's ``xtreg, fe`` reports it), ``R2_inclusive`` (including the effects) and ``F``
 (Wald test of all coefficients but ``_cons``).
 
+Table 3 carries the Hausman test as three extra rows per column (term ``Hausman``,
+stats ``chi2``, ``df``, ``p``) rather than a separate table, so that each model and its
+test stay together. Table 5 adds one column per grouping with the equality tests.
+
 Where the data lack a variable a model needs, :class:`MissingVariable` names it.
 """
 
@@ -84,7 +88,7 @@ _COV_NOTES = {
 
 @dataclass(frozen=True)
 class BuiltTable:
-    """A built table: ``frame`` in the tidy layout, a ``title`` and ``notes`` for Markdown."""
+    """A built table: ``frame`` in the tidy layout, ``title`` and ``notes`` (Markdown)."""
 
     frame: pd.DataFrame
     title: str
@@ -92,7 +96,7 @@ class BuiltTable:
 
 
 class VariantSpecError(ValueError):
-    """A robustness variant in the config is malformed; the message names it and the key."""
+    """A malformed robustness variant; the message names the variant and the key."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,15 @@ class Variant:
     winsorize: tuple[float, float] | None = None
 
 
-_VARIANT_KEYS = ("label", "outcome", "core", "controls", "cluster", "years", "winsorize")
+_VARIANT_KEYS = (
+    "label",
+    "outcome",
+    "core",
+    "controls",
+    "cluster",
+    "years",
+    "winsorize",
+)
 
 
 def parse_variants(
@@ -137,13 +149,16 @@ def parse_variants(
     for position, entry in enumerate(config, start=1):
         name = f"robustness variant {position}"
         if not isinstance(entry, Mapping):
-            raise VariantSpecError(f"{name}: expected a mapping of settings, got {entry!r}")
+            raise VariantSpecError(
+                f"{name}: expected a mapping of settings, got {entry!r}"
+            )
         if "label" in entry:
             name += f" ({entry['label']!r})"
         unknown = sorted(set(entry) - set(_VARIANT_KEYS))
         if unknown:
             raise VariantSpecError(
-                f"{name}: unknown keys {unknown}; allowed keys: {', '.join(_VARIANT_KEYS)}"
+                f"{name}: unknown keys {unknown}; "
+                f"allowed keys: {', '.join(_VARIANT_KEYS)}"
             )
         variants.append(_parse_variant(name, entry, default_winsorize))
     return variants
@@ -162,7 +177,9 @@ def _parse_variant(
     if isinstance(core, Mapping):
         extra = sorted(set(core) - {"variable", "lag"})
         lag = core.get("lag", 0)
-        if extra or not (isinstance(lag, int) and not isinstance(lag, bool) and lag >= 1):
+        if extra or not (
+            isinstance(lag, int) and not isinstance(lag, bool) and lag >= 1
+        ):
             raise fail("core", "a column name or {variable: <column>, lag: <int >= 1>}")
         core = core.get("variable")
     if core is not None and not (isinstance(core, str) and core):
@@ -177,8 +194,11 @@ def _parse_variant(
         raise fail("cluster", f"one of {', '.join(COV_TYPES)}")
     years = entry.get("years")
     if years is not None:
-        if not (len(years) == 2 and all(isinstance(y, int) for y in years)
-                and years[0] <= years[1]):
+        if not (
+            len(years) == 2
+            and all(isinstance(y, int) for y in years)
+            and years[0] <= years[1]
+        ):
             raise fail("years", "[first, last] with whole years, first <= last")
         years = (int(years[0]), int(years[1]))
     shares = entry.get("winsorize")
@@ -187,12 +207,26 @@ def _parse_variant(
     elif shares is False:
         shares = None
     elif shares is not None:
-        if not (len(shares) == 2 and all(isinstance(s, (int, float)) for s in shares)
-                and 0 <= shares[0] < shares[1] <= 1):
-            raise fail("winsorize", "true, false or [lower, upper] with 0 <= lower < upper <= 1")
+        if not (
+            len(shares) == 2
+            and all(isinstance(s, (int, float)) for s in shares)
+            and 0 <= shares[0] < shares[1] <= 1
+        ):
+            raise fail(
+                "winsorize",
+                "true, false or [lower, upper] with 0 <= lower < upper <= 1",
+            )
         shares = (float(shares[0]), float(shares[1]))
-    return Variant(entry.get("label"), entry.get("outcome"), core, lag, controls, cluster,
-                   years, shares)
+    return Variant(
+        entry.get("label"),
+        entry.get("outcome"),
+        core,
+        lag,
+        controls,
+        cluster,
+        years,
+        shares,
+    )
 
 
 def model_rows(fit: FEResult, table: int, column: int, label: str) -> list[dict]:
@@ -200,19 +234,46 @@ def model_rows(fit: FEResult, table: int, column: int, label: str) -> list[dict]
     base = {"table": table, "column": column, "label": label}
     rows = []
     for term in fit.terms:
-        rows.append({**base, "term": term, "stat": "coef", "value": float(fit.params[term]),
-                     "stars": stars_for(float(fit.pvalues[term]))})
-        rows.append({**base, "term": term, "stat": "se",
-                     "value": float(fit.std_errors[term]), "stars": None})
-    for stat, value in (("N", fit.nobs), ("groups", fit.entities), ("R2", fit.r2_within),
-                        ("R2_inclusive", fit.r2_inclusive), ("F", fit.f_stat)):
-        rows.append({**base, "term": "", "stat": stat, "value": float(value), "stars": None})
+        rows.append(
+            {
+                **base,
+                "term": term,
+                "stat": "coef",
+                "value": float(fit.params[term]),
+                "stars": stars_for(float(fit.pvalues[term])),
+            }
+        )
+        rows.append(
+            {
+                **base,
+                "term": term,
+                "stat": "se",
+                "value": float(fit.std_errors[term]),
+                "stars": None,
+            }
+        )
+    for stat, value in (
+        ("N", fit.nobs),
+        ("groups", fit.entities),
+        ("R2", fit.r2_within),
+        ("R2_inclusive", fit.r2_inclusive),
+        ("F", fit.f_stat),
+    ):
+        rows.append(
+            {**base, "term": "", "stat": stat, "value": float(value), "stars": None}
+        )
     return rows
 
 
 def _model_notes(spec: ModelSpec, fits: Sequence[FEResult]) -> list[str]:
-    effects = [name for name, on in ((f"{spec.entity} fixed effects", spec.entity_effects),
-                                     (f"{spec.time} dummies", spec.year_effects)) if on]
+    effects = [
+        name
+        for name, on in (
+            (f"{spec.entity} fixed effects", spec.entity_effects),
+            (f"{spec.time} dummies", spec.year_effects),
+        )
+        if on
+    ]
     notes = [
         f"Models include {' and '.join(effects) or 'no fixed effects'}; "
         + _COV_NOTES[spec.cov_type].format(entity=spec.entity),
@@ -222,23 +283,32 @@ def _model_notes(spec: ModelSpec, fits: Sequence[FEResult]) -> list[str]:
     ]
     for fit in fits:
         if fit.absorbed:
-            notes.append(f"Absorbed by the effects and dropped: {', '.join(fit.absorbed)}.")
+            notes.append(
+                f"Absorbed by the effects and dropped: {', '.join(fit.absorbed)}."
+            )
     if any(np.isnan(fit.f_stat) for fit in fits):
-        notes.append("F is blank where it tests more coefficients than there are "
-                     f"{spec.entity}s less one (the clustered covariance has lower rank).")
+        notes.append(
+            "F is blank where it tests more coefficients than there are "
+            f"{spec.entity}s less one (the clustered covariance has lower rank)."
+        )
     return notes
 
 
-def _require(data: pd.DataFrame, spec: ModelSpec, needed_for: str,
-             extra: Sequence[str] = ()) -> None:
+def _require(
+    data: pd.DataFrame, spec: ModelSpec, needed_for: str, extra: Sequence[str] = ()
+) -> None:
     require_columns(
         [spec.entity, spec.time, spec.outcome, spec.core, *spec.controls, *extra],
-        data.columns, needed_for,
+        data.columns,
+        needed_for,
     )
 
 
 def descriptives_table(
-    data: pd.DataFrame, variables: Sequence[str], *, table: int = 2,
+    data: pd.DataFrame,
+    variables: Sequence[str],
+    *,
+    table: int = 2,
     label: str = "descriptives",
 ) -> BuiltTable:
     """N, mean, standard deviation (n - 1), min and max of each variable present.
@@ -251,11 +321,24 @@ def descriptives_table(
     for variable in present:
         values = pd.to_numeric(data[variable], errors="raise")
         values = values[np.isfinite(values)]
-        for stat, value in (("N", values.size), ("mean", values.mean()),
-                            ("sd", values.std(ddof=1)), ("min", values.min()),
-                            ("max", values.max())):
-            rows.append({"table": table, "column": 1, "label": label, "term": variable,
-                         "stat": stat, "value": float(value), "stars": None})
+        for stat, value in (
+            ("N", values.size),
+            ("mean", values.mean()),
+            ("sd", values.std(ddof=1)),
+            ("min", values.min()),
+            ("max", values.max()),
+        ):
+            rows.append(
+                {
+                    "table": table,
+                    "column": 1,
+                    "label": label,
+                    "term": variable,
+                    "stat": stat,
+                    "value": float(value),
+                    "stars": None,
+                }
+            )
     notes = ["sd: sample standard deviation (n - 1)."]
     if absent:
         logger.warning("descriptives: the data lack %s", ", ".join(absent))
@@ -303,12 +386,20 @@ def implausible_values(
             )
             found.append(hits)
     columns = [entity, time, "variable", "value", "rule"]
-    flagged = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
+    flagged = (
+        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
+    )
     for (variable, rule), hits in flagged.groupby(["variable", "rule"], sort=False):
         first = hits.iloc[0]
         logger.warning(
-            "implausible %s %s: %d values from %g to %g, e.g. %s %s", variable, rule,
-            len(hits), hits["value"].min(), hits["value"].max(), first[entity], first[time],
+            "implausible %s %s: %d values from %g to %g, e.g. %s %s",
+            variable,
+            rule,
+            len(hits),
+            hits["value"].min(),
+            hits["value"].max(),
+            first[entity],
+            first[time],
         )
     return flagged[columns]
 
@@ -338,8 +429,10 @@ def baseline_table(
     table : int, default 3
     """
     _require(data, spec, "the baseline table")
-    columns = [("baseline, no controls", [spec.core]),
-               ("baseline, controls", [spec.core, *spec.controls])]
+    columns = [
+        ("baseline, no controls", [spec.core]),
+        ("baseline, controls", [spec.core, *spec.controls]),
+    ]
     rows, fits = [], []
     notes = []
     for column, (label, regressors) in enumerate(columns, start=1):
@@ -348,34 +441,72 @@ def baseline_table(
         rows += model_rows(fit, table, column, label)
         if not hausman_test:
             continue
-        test = hausman(data, spec.outcome, fit.terms[:-1], entity=spec.entity,
-                       time=spec.time, compare=hausman_compare,
-                       variance=hausman_variance, year_effects=spec.year_effects)
-        for stat, value in (("chi2", test.statistic), ("df", test.df), ("p", test.p_value)):
-            rows.append({"table": table, "column": column, "label": label,
-                         "term": "Hausman", "stat": stat, "value": float(value),
-                         "stars": None})
+        test = hausman(
+            data,
+            spec.outcome,
+            fit.terms[:-1],
+            entity=spec.entity,
+            time=spec.time,
+            compare=hausman_compare,
+            variance=hausman_variance,
+            year_effects=spec.year_effects,
+        )
+        for stat, value in (
+            ("chi2", test.statistic),
+            ("df", test.df),
+            ("p", test.p_value),
+        ):
+            rows.append(
+                {
+                    "table": table,
+                    "column": column,
+                    "label": label,
+                    "term": "Hausman",
+                    "stat": stat,
+                    "value": float(value),
+                    "stars": None,
+                }
+            )
         if test.note:
             notes.append(f"Hausman, column {column}: {test.note}.")
     if hausman_test:
-        compared = {"regressors": "the regressors",
-                    "all": "the regressors and year dummies"}[hausman_compare]
-        variance = {"common": "one error variance for both (Stata's sigmamore)",
-                    "separate": "each model's own variance"}[hausman_variance]
-        notes.insert(0, f"Hausman: fixed vs random (Swamy-Arora) effects, year dummies "
-                        f"in both, comparing {compared}, {variance}.")
-    return BuiltTable(tidy(rows), f"Table {table}. Baseline two-way fixed effects",
-                      _model_notes(spec, fits) + notes)
+        compared = {
+            "regressors": "the regressors",
+            "all": "the regressors and year dummies",
+        }[hausman_compare]
+        variance = {
+            "common": "one error variance for both (Stata's sigmamore)",
+            "separate": "each model's own variance",
+        }[hausman_variance]
+        notes.insert(
+            0,
+            f"Hausman: fixed vs random (Swamy-Arora) effects, year dummies "
+            f"in both, comparing {compared}, {variance}.",
+        )
+    return BuiltTable(
+        tidy(rows),
+        f"Table {table}. Baseline two-way fixed effects",
+        _model_notes(spec, fits) + notes,
+    )
 
 
-def lagged(data: pd.DataFrame, column: str, lag: int, *, entity: str = "province",
-           time: str = "year") -> pd.Series:
+def lagged(
+    data: pd.DataFrame,
+    column: str,
+    lag: int,
+    *,
+    entity: str = "province",
+    time: str = "year",
+) -> pd.Series:
     """``column`` of the same province ``lag`` years earlier (by calendar year, so a gap
     gives a missing value), aligned with ``data``."""
     earlier = data[[entity, time, column]].assign(**{time: data[time] + lag})
-    merged = data[[entity, time]].merge(earlier, on=[entity, time], how="left",
-                                        validate="one_to_one")
-    return pd.Series(merged[column].to_numpy(), index=data.index, name=f"L{lag}.{column}")
+    merged = data[[entity, time]].merge(
+        earlier, on=[entity, time], how="left", validate="one_to_one"
+    )
+    return pd.Series(
+        merged[column].to_numpy(), index=data.index, name=f"L{lag}.{column}"
+    )
 
 
 def _variant_label(variant: Variant, core: str, years: tuple[int, int] | None) -> str:
@@ -404,8 +535,11 @@ def _fit_variant(
     outcome = variant.outcome or spec.outcome
     core = variant.core or spec.core
     controls = list(spec.controls if variant.controls is None else variant.controls)
-    require_columns([outcome, core, *controls], data.columns,
-                    f"robustness column {variant.label or ''}".strip())
+    require_columns(
+        [outcome, core, *controls],
+        data.columns,
+        f"robustness column {variant.label or ''}".strip(),
+    )
     frame = data
     if variant.core_lag:
         lag = lagged(data, core, variant.core_lag, entity=spec.entity, time=spec.time)
@@ -415,23 +549,38 @@ def _fit_variant(
     years = None
     if variant.years:
         have = frame[spec.time]
-        years = (max(variant.years[0], int(have.min())), min(variant.years[1], int(have.max())))
+        years = (
+            max(variant.years[0], int(have.min())),
+            min(variant.years[1], int(have.max())),
+        )
         if years[0] > years[1]:
             raise ValueError(
                 f"robustness years {variant.years} do not overlap the data's "
                 f"{int(have.min())}-{int(have.max())}"
             )
         if years != variant.years:
-            logger.info("robustness years %s clipped to the data: %s", variant.years, years)
+            logger.info(
+                "robustness years %s clipped to the data: %s", variant.years, years
+            )
         frame = frame.loc[have.between(*years)]
 
     label = _variant_label(variant, core, years)
-    sample = model_frame(frame, [outcome, core, *controls], entity=spec.entity,
-                         time=spec.time, needed_for=f"robustness column {label!r}")
+    sample = model_frame(
+        frame,
+        [outcome, core, *controls],
+        entity=spec.entity,
+        time=spec.time,
+        needed_for=f"robustness column {label!r}",
+    )
     if variant.winsorize:
         clipped = continuous_columns(sample, [outcome, core, *controls])
-        sample, _ = winsorize(sample, clipped, lower=variant.winsorize[0],
-                              upper=variant.winsorize[1], method=percentile_method)
+        sample, _ = winsorize(
+            sample,
+            clipped,
+            lower=variant.winsorize[0],
+            upper=variant.winsorize[1],
+            method=percentile_method,
+        )
     fit = spec.fit(sample, [core, *controls], outcome=outcome, cov_type=variant.cluster)
     return fit, label
 
@@ -464,12 +613,16 @@ def robustness_table(
     table : int, default 4
     """
     _require(data, spec, "the robustness table")
-    parsed = [v if isinstance(v, Variant) else parse_variants([v], tuple(winsorize))[0]
-              for v in variants]
+    parsed = [
+        v if isinstance(v, Variant) else parse_variants([v], tuple(winsorize))[0]
+        for v in variants
+    ]
     low, high = winsorize
     columns = [
-        Variant(label=f"winsorized {low * 100:g}%/{high * 100:g}%",
-                winsorize=(float(low), float(high))),
+        Variant(
+            label=f"winsorized {low * 100:g}%/{high * 100:g}%",
+            winsorize=(float(low), float(high)),
+        ),
         Variant(years=(int(subperiod[0]), int(subperiod[1]))),
         *parsed,
     ]
@@ -522,23 +675,41 @@ def heterogeneity_table(
     rows, fits, tests = [], [], []
     column = 0
     for grouping in groupings:
-        labels, levels = group_labels(data, grouping, entity=spec.entity,
-                                      ftz_by_year=ftz_by_year)
+        labels, levels = group_labels(
+            data, grouping, entity=spec.entity, ftz_by_year=ftz_by_year
+        )
         for level in levels:
             column += 1
             fit = spec.fit(data.loc[labels == level], regressors)
             fits.append(fit)
             rows += model_rows(fit, table, column, level)
-        tests.append(equality_test(data, spec, grouping, permutations=permutations,
-                                   seed=seed, ftz_by_year=ftz_by_year, wald_df=wald_df))
+        tests.append(
+            equality_test(
+                data,
+                spec,
+                grouping,
+                permutations=permutations,
+                seed=seed,
+                ftz_by_year=ftz_by_year,
+                wald_df=wald_df,
+            )
+        )
     for test in tests:
         column += 1
-        base = {"table": table, "column": column,
-                "label": f"{spec.core} equal across {test.grouping}", "term": spec.core}
-        for stat, value in (("F", test.wald_f), ("df", test.df_num),
-                            ("df_denom", test.df_denom), ("p", test.wald_p),
-                            ("perm_p", test.permutation_p),
-                            ("permutations", test.permutations)):
+        base = {
+            "table": table,
+            "column": column,
+            "label": f"{spec.core} equal across {test.grouping}",
+            "term": spec.core,
+        }
+        for stat, value in (
+            ("F", test.wald_f),
+            ("df", test.df_num),
+            ("df_denom", test.df_denom),
+            ("p", test.wald_p),
+            ("perm_p", test.permutation_p),
+            ("permutations", test.permutations),
+        ):
             rows.append({**base, "stat": stat, "value": float(value), "stars": None})
     notes = _model_notes(spec, fits) + [
         f"Equality tests: Wald F on one model with {spec.core}, the controls and the "
@@ -578,24 +749,37 @@ def moderation_table(
         If the data lack the moderator (or any other model variable).
     """
     if centering not in CENTERING:
-        raise ValueError(f"centering must be one of {', '.join(CENTERING)}; got {centering!r}")
+        raise ValueError(
+            f"centering must be one of {', '.join(CENTERING)}; got {centering!r}"
+        )
     if not spec.moderator:
-        raise ValueError("the model roles name no moderator, so there is no moderation table")
+        raise ValueError(
+            "the model roles name no moderator, so there is no moderation table"
+        )
     moderator = spec.moderator
     _require(data, spec, "the moderation table", extra=[moderator])
-    sample = model_frame(data, [spec.outcome, spec.core, moderator, *spec.controls],
-                         entity=spec.entity, time=spec.time,
-                         needed_for="the moderation table")
+    sample = model_frame(
+        data,
+        [spec.outcome, spec.core, moderator, *spec.controls],
+        entity=spec.entity,
+        time=spec.time,
+        needed_for="the moderation table",
+    )
     note = f"Product of raw {spec.core} and {moderator} (no centering)."
     if centering == "mean":
         means = sample[[spec.core, moderator]].mean()
         sample[[spec.core, moderator]] = sample[[spec.core, moderator]] - means
-        note = (f"{spec.core} and {moderator} centred at their sample means "
-                f"({means[spec.core]:.6g}, {means[moderator]:.6g}) before the product.")
+        note = (
+            f"{spec.core} and {moderator} centred at their sample means "
+            f"({means[spec.core]:.6g}, {means[moderator]:.6g}) before the product."
+        )
     product = f"{spec.core} x {moderator}"
     sample[product] = sample[spec.core] * sample[moderator]
 
     fit = spec.fit(sample, [spec.core, product, moderator, *spec.controls])
     rows = model_rows(fit, table, 1, f"moderation by {moderator}")
-    return BuiltTable(tidy(rows), f"Table {table}. Moderation by {moderator}",
-                      _model_notes(spec, [fit]) + [note])
+    return BuiltTable(
+        tidy(rows),
+        f"Table {table}. Moderation by {moderator}",
+        _model_notes(spec, [fit]) + [note],
+    )

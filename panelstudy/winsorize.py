@@ -45,7 +45,9 @@ def percentile(values: np.ndarray, share: float, method: str = "stata") -> float
         See the module docstring.
     """
     if method not in PERCENTILE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(PERCENTILE_METHODS)}; got {method!r}")
+        raise ValueError(
+            f"method must be one of {', '.join(PERCENTILE_METHODS)}; got {method!r}"
+        )
     if not 0 <= share <= 1:
         raise ValueError(f"percentile share must be in [0, 1], got {share}")
     ordered = np.sort(np.asarray(values, dtype=float))
@@ -56,7 +58,9 @@ def percentile(values: np.ndarray, share: float, method: str = "stata") -> float
         position = share * (n - 1)
         below = int(np.floor(position))
         above = min(below + 1, n - 1)
-        return float(ordered[below] + (position - below) * (ordered[above] - ordered[below]))
+        return float(
+            ordered[below] + (position - below) * (ordered[above] - ordered[below])
+        )
 
     h = n * share
     whole = round(h)
@@ -100,7 +104,9 @@ def winsorize(
         One row per column: ``variable, lower, upper, clipped_below, clipped_above``.
     """
     if not 0 <= lower < upper <= 1:
-        raise ValueError(f"winsorize needs 0 <= lower < upper <= 1, got {lower}, {upper}")
+        raise ValueError(
+            f"winsorize needs 0 <= lower < upper <= 1, got {lower}, {upper}"
+        )
     require_columns(columns, data.columns, "winsorizing")
     out = data.copy()
     rows = []
@@ -119,7 +125,14 @@ def winsorize(
             }
         )
         out[column] = out[column].clip(low, high)
-        logger.info("winsorized %s at [%.6g, %.6g]: %d below, %d above", column, low,
-                    high, rows[-1]["clipped_below"], rows[-1]["clipped_above"])
-    return out, pd.DataFrame(rows, columns=["variable", "lower", "upper",
-                                            "clipped_below", "clipped_above"])
+        logger.info(
+            "winsorized %s at [%.6g, %.6g]: %d below, %d above",
+            column,
+            low,
+            high,
+            rows[-1]["clipped_below"],
+            rows[-1]["clipped_above"],
+        )
+    return out, pd.DataFrame(
+        rows, columns=["variable", "lower", "upper", "clipped_below", "clipped_above"]
+    )

@@ -125,7 +125,7 @@ def test_sub_index_weights_renormalize_the_overall_ones():
     result = entropy_index(panel, indicators)
 
     weights = result.weights
-    for dimension, group in weights.groupby("dimension"):
+    for _, group in weights.groupby("dimension"):
         expected = group["weight"] / group["weight"].sum()
         assert group["weight_within_dimension"].to_numpy() == pytest.approx(expected)
     low, high = panel[["a", "b"]].min(), panel[["a", "b"]].max()
@@ -133,7 +133,12 @@ def test_sub_index_weights_renormalize_the_overall_ones():
     within = weights.set_index("indicator").loc[["a", "b"], "weight_within_dimension"]
     assert result.scores["scale"].to_numpy() == pytest.approx(z.to_numpy() @ within)
     assert list(result.scores.columns) == [
-        "province", "year", "INE", "scale", "support", "potential"
+        "province",
+        "year",
+        "INE",
+        "scale",
+        "support",
+        "potential",
     ]
 
 
@@ -159,12 +164,14 @@ def test_dimension_of_constants_is_an_error():
 
 
 def test_config_entries_are_validated():
-    assert parse_indicators([{"name": "a", "dimension": "d", "direction": "negative"}]) == [
-        Indicator("a", "d", "negative")
-    ]
+    assert parse_indicators(
+        [{"name": "a", "dimension": "d", "direction": "negative"}]
+    ) == [Indicator("a", "d", "negative")]
     with pytest.raises(ValueError, match="weight"):
         parse_indicators([{"name": "a", "dimension": "d", "weight": 1}])
     with pytest.raises(ValueError, match="direction 'cost'"):
         parse_indicators([{"name": "a", "dimension": "d", "direction": "cost"}])
     with pytest.raises(ValueError, match="more than once"):
-        parse_indicators([{"name": "a", "dimension": "d"}, {"name": "a", "dimension": "e"}])
+        parse_indicators(
+            [{"name": "a", "dimension": "d"}, {"name": "a", "dimension": "e"}]
+        )

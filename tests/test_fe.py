@@ -6,12 +6,12 @@ import logging
 import re
 from pathlib import Path
 
+import linearmodels
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-import linearmodels
 from panelstudy.errors import MissingVariable
 from panelstudy.fe import (
     AbsorbedRegressor,
@@ -25,10 +25,13 @@ RTOL = 1e-8
 
 
 def simulate_panel(
-    provinces: int = 12, years: int = 6, seed: int = 0, correlated: float = 0.0,
+    provinces: int = 12,
+    years: int = 6,
+    seed: int = 0,
+    correlated: float = 0.0,
     drop: int = 0,
 ) -> pd.DataFrame:
-    """Heteroskedastic, serially correlated panel; ``drop`` random rows make it unbalanced."""
+    """Heteroskedastic, serially correlated panel; ``drop`` random rows unbalance it."""
     rng = np.random.default_rng(seed)
     province = np.repeat([f"p{i:02d}" for i in range(provinces)], years)
     year = np.tile(np.arange(2013, 2013 + years), provinces)
@@ -37,16 +40,24 @@ def simulate_panel(
     x1 = rng.normal(size=province.size) + correlated * effect
     x2 = rng.gamma(2.0, size=province.size)
     noise = rng.normal(size=province.size) * (0.5 + x2 / 2) + 0.5 * shock
-    y = (1.0 + 0.5 * x1 - 0.3 * x2 + effect + np.tile(rng.normal(size=years), provinces)
-         + noise)
-    frame = pd.DataFrame({"province": province, "year": year, "y": y, "x1": x1, "x2": x2})
+    y = (
+        1.0
+        + 0.5 * x1
+        - 0.3 * x2
+        + effect
+        + np.tile(rng.normal(size=years), provinces)
+        + noise
+    )
+    frame = pd.DataFrame(
+        {"province": province, "year": year, "y": y, "x1": x1, "x2": x2}
+    )
     if drop:
         frame = frame.drop(rng.choice(frame.index, size=drop, replace=False))
     return frame.reset_index(drop=True)
 
 
 def lsdv(frame: pd.DataFrame, outcome: str, regressors: list[str]) -> dict:
-    """Least squares on the regressors, all province dummies and year dummies but the first."""
+    """Least squares on the regressors, province dummies, year dummies but the first."""
     provinces = pd.get_dummies(frame["province"], dtype=float)
     years = pd.get_dummies(frame["year"], dtype=float).iloc[:, 1:]
     design = np.hstack([frame[regressors].to_numpy(float), provinces, years])
@@ -60,8 +71,8 @@ def lsdv(frame: pd.DataFrame, outcome: str, regressors: list[str]) -> dict:
     return {
         "coef": coef,
         "slopes": coef[:k],
-        "intercepts": coef[k:k + provinces.shape[1]],
-        "years": coef[k + provinces.shape[1]:],
+        "intercepts": coef[k : k + provinces.shape[1]],
+        "years": coef[k + provinces.shape[1] :],
         "resid": resid,
         "bread": bread,
         "rss": resid @ resid,
@@ -141,15 +152,20 @@ def test_r2_and_f_follow_stata_definitions(panel):
 
     unadjusted = fit_fe(panel, "y", ["x1", "x2"], cov_type="unadjusted")
 
-    assert unadjusted.r2_within == pytest.approx(1 - reference["rss"] / within_ss, rel=RTOL)
-    assert unadjusted.r2_inclusive == pytest.approx(1 - reference["rss"] / total_ss,
-                                                    rel=RTOL)
+    assert unadjusted.r2_within == pytest.approx(
+        1 - reference["rss"] / within_ss, rel=RTOL
+    )
+    assert unadjusted.r2_inclusive == pytest.approx(
+        1 - reference["rss"] / total_ss, rel=RTOL
+    )
     # with unadjusted errors the Wald F is the classical F against province effects only
     provinces = pd.get_dummies(panel["province"], dtype=float).to_numpy()
     restricted = y - provinces @ np.linalg.lstsq(provinces, y, rcond=None)[0]
     q = 2 + len(reference["year_names"])
     df = reference["nobs"] - reference["ncols"]
-    expected_f = ((restricted @ restricted - reference["rss"]) / q) / (reference["rss"] / df)
+    expected_f = ((restricted @ restricted - reference["rss"]) / q) / (
+        reference["rss"] / df
+    )
     assert unadjusted.f_stat == pytest.approx(expected_f, rel=1e-7)
     assert unadjusted.f_df == (q, df)
     assert unadjusted.f_pvalue == pytest.approx(stats.f.sf(expected_f, q, df), rel=1e-6)
@@ -163,8 +179,10 @@ def test_clustered_f_is_the_wald_test_over_g_minus_one(panel):
     n = reference["nobs"]
     q = 2 + len(reference["year_names"])
     factor = groups / (groups - 1) * (n - 1) / (n - q - 1)
-    sandwich = factor * reference["bread"] @ reference["cluster_meat"] @ reference["bread"]
-    tested = np.r_[0:2, 2 + groups:reference["ncols"]]
+    sandwich = (
+        factor * reference["bread"] @ reference["cluster_meat"] @ reference["bread"]
+    )
+    tested = np.r_[0:2, 2 + groups : reference["ncols"]]
     b = reference["coef"][tested]
     wald = b @ np.linalg.solve(sandwich[np.ix_(tested, tested)], b)
     assert fit.f_stat == pytest.approx(wald / q, rel=1e-7)
@@ -173,15 +191,22 @@ def test_clustered_f_is_the_wald_test_over_g_minus_one(panel):
 
 def _year_level_and_province_level(panel: pd.DataFrame) -> pd.DataFrame:
     rng = np.random.default_rng(5)
-    national = pd.Series(rng.normal(size=panel["year"].nunique()),
-                         index=sorted(panel["year"].unique()))
-    coastal = pd.Series(rng.integers(0, 2, size=panel["province"].nunique()),
-                        index=sorted(panel["province"].unique()))
-    return panel.assign(national=panel["year"].map(national),
-                        coastal=panel["province"].map(coastal).astype(float))
+    national = pd.Series(
+        rng.normal(size=panel["year"].nunique()), index=sorted(panel["year"].unique())
+    )
+    coastal = pd.Series(
+        rng.integers(0, 2, size=panel["province"].nunique()),
+        index=sorted(panel["province"].unique()),
+    )
+    return panel.assign(
+        national=panel["year"].map(national),
+        coastal=panel["province"].map(coastal).astype(float),
+    )
 
 
-def test_absorbed_regressors_are_named_or_dropped_without_changing_the_rest(panel, caplog):
+def test_absorbed_regressors_are_named_or_dropped_without_changing_the_rest(
+    panel, caplog
+):
     data = _year_level_and_province_level(panel)
 
     with pytest.raises(AbsorbedRegressor) as caught:
@@ -190,10 +215,14 @@ def test_absorbed_regressors_are_named_or_dropped_without_changing_the_rest(pane
     assert "absorbed: drop" in str(caught.value)
 
     with caplog.at_level(logging.WARNING, logger="panelstudy.fe"):
-        dropped = fit_fe(data, "y", ["x1", "national", "x2", "coastal"], absorbed="drop")
+        dropped = fit_fe(
+            data, "y", ["x1", "national", "x2", "coastal"], absorbed="drop"
+        )
     plain = fit_fe(data, "y", ["x1", "x2"])
     assert dropped.absorbed == ("national", "coastal")
-    assert "national" not in dropped.params.index and "coastal" not in dropped.params.index
+    assert (
+        "national" not in dropped.params.index and "coastal" not in dropped.params.index
+    )
     assert dropped.terms == ("x1", "x2", "_cons")
     np.testing.assert_allclose(dropped.params, plain.params, rtol=1e-10)
     np.testing.assert_allclose(dropped.std_errors, plain.std_errors, rtol=1e-10)
@@ -230,9 +259,7 @@ def test_unknown_settings_are_named():
 
 # Stata 13 output for the simulated panel that ships with linearmodels' tests
 # (xtreg y x1-x5, fe vce(...)); it checks the conventions against Stata itself.
-STATA_RESULTS = (
-    Path(linearmodels.__file__).parent / "tests" / "panel" / "results"
-)
+STATA_RESULTS = Path(linearmodels.__file__).parent / "tests" / "panel" / "results"
 
 
 def _stata_section(name: str) -> dict:
@@ -261,11 +288,17 @@ def _stata_section(name: str) -> dict:
         index=[re.sub(r"_(light|heavy)$", "", row[0]) for row in rows],
     )
     cov.columns = cov.index
-    return {"params": pd.Series(params), "t": pd.Series(tstats), "stats": statistics,
-            "cov": cov}
+    return {
+        "params": pd.Series(params),
+        "t": pd.Series(tstats),
+        "stats": statistics,
+        "cov": cov,
+    }
 
 
-@pytest.mark.skipif(not STATA_RESULTS.is_dir(), reason="linearmodels test results absent")
+@pytest.mark.skipif(
+    not STATA_RESULTS.is_dir(), reason="linearmodels test results absent"
+)
 @pytest.mark.parametrize("suffix", ["", "_light", "_heavy"])
 @pytest.mark.parametrize(
     ("stata_vce", "cov_type"),
@@ -278,8 +311,15 @@ def test_one_way_fit_equals_stata_xtreg_fe(stata_vce, cov_type, suffix):
     regressors = ["x1", "x2", "x3", "x4", "x5"]
     stata = _stata_section(f"fixed_effect-{stata_vce}--{suffix}")
 
-    fit = fit_fe(data, "y", regressors, entity="firm", time="time",
-                 cov_type=cov_type, year_effects=False)
+    fit = fit_fe(
+        data,
+        "y",
+        regressors,
+        entity="firm",
+        time="time",
+        cov_type=cov_type,
+        year_effects=False,
+    )
 
     terms = [*regressors, "_cons"]
     np.testing.assert_allclose(fit.params[terms], stata["params"][terms], rtol=1e-9)
@@ -337,7 +377,7 @@ def _swamy_arora(frame: pd.DataFrame, regressors: list[str]) -> tuple[np.ndarray
     b_w, *_ = np.linalg.lstsq(within_x, within_y, rcond=None)
     e_w = within_y - within_x @ b_w
     sigma2_e = e_w @ e_w / (n - groups - within_x.shape[1])
-    between_x = pd.DataFrame(x[:, :1 + len(regressors)]).groupby(province).mean()
+    between_x = pd.DataFrame(x[:, : 1 + len(regressors)]).groupby(province).mean()
     between_y = pd.Series(y).groupby(province).mean()
     b_b, *_ = np.linalg.lstsq(between_x, between_y, rcond=None)
     e_b = between_y - between_x @ b_b
@@ -349,7 +389,11 @@ def _swamy_arora(frame: pd.DataFrame, regressors: list[str]) -> tuple[np.ndarray
     e = star_y - star_x @ b
     s2 = e @ e / (n - x.shape[1])
     cov = s2 * np.linalg.inv(star_x.T @ star_x)
-    return b[1:1 + len(regressors)], cov[1:1 + len(regressors), 1:1 + len(regressors)], s2
+    return (
+        b[1 : 1 + len(regressors)],
+        cov[1 : 1 + len(regressors), 1 : 1 + len(regressors)],
+        s2,
+    )
 
 
 @pytest.mark.parametrize("variance", ["common", "separate"])
@@ -374,8 +418,9 @@ def test_hausman_equals_a_hand_computation(variance):
 
 
 def test_hausman_rejects_when_effects_correlate_with_the_regressor():
-    correlated = hausman(simulate_panel(provinces=80, seed=3, correlated=1.5), "y",
-                         ["x1", "x2"])
+    correlated = hausman(
+        simulate_panel(provinces=80, seed=3, correlated=1.5), "y", ["x1", "x2"]
+    )
     assert correlated.p_value < 1e-4
     assert correlated.positive_definite
 
@@ -403,24 +448,35 @@ def test_without_province_effects_the_fit_is_pooled_least_squares(panel):
     fit = fit_fe(panel, "y", ["x1", "x2"], entity_effects=False)
 
     years = pd.get_dummies(panel["year"], dtype=float).iloc[:, 1:].to_numpy()
-    design = np.hstack([panel[["x1", "x2"]].to_numpy(), np.ones((len(panel), 1)), years])
+    design = np.hstack(
+        [panel[["x1", "x2"]].to_numpy(), np.ones((len(panel), 1)), years]
+    )
     y = panel["y"].to_numpy()
     coef = np.linalg.lstsq(design, y, rcond=None)[0]
     resid = y - design @ coef
     bread = np.linalg.inv(design.T @ design)
-    sums = pd.DataFrame(design * resid[:, None]).groupby(panel["province"].to_numpy()).sum()
+    sums = (
+        pd.DataFrame(design * resid[:, None])
+        .groupby(panel["province"].to_numpy())
+        .sum()
+    )
     n, k, groups = len(y), design.shape[1], panel["province"].nunique()
     factor = groups / (groups - 1) * (n - 1) / (n - k)
     cov = factor * bread @ (sums.T.to_numpy() @ sums.to_numpy()) @ bread
 
     np.testing.assert_allclose(fit.params[["x1", "x2", "_cons"]], coef[:3], rtol=RTOL)
-    np.testing.assert_allclose(fit.std_errors[["x1", "x2", "_cons"]],
-                               np.sqrt(np.diag(cov))[:3], rtol=RTOL)
-    assert fit.r2_within == pytest.approx(1 - resid @ resid / ((y - y.mean()) ** 2).sum())
+    np.testing.assert_allclose(
+        fit.std_errors[["x1", "x2", "_cons"]], np.sqrt(np.diag(cov))[:3], rtol=RTOL
+    )
+    assert fit.r2_within == pytest.approx(
+        1 - resid @ resid / ((y - y.mean()) ** 2).sum()
+    )
 
 
-@pytest.mark.parametrize(("entity_effects", "year_effects"),
-                         [(True, True), (True, False), (False, True), (False, False)])
+@pytest.mark.parametrize(
+    ("entity_effects", "year_effects"),
+    [(True, True), (True, False), (False, True), (False, False)],
+)
 def test_removing_effects_equals_residuals_on_dummies(entity_effects, year_effects):
     panel = simulate_panel(provinces=15, years=7, drop=20, seed=8)
     values = panel[["y", "x1", "x2"]].to_numpy()
@@ -432,8 +488,12 @@ def test_removing_effects_equals_residuals_on_dummies(entity_effects, year_effec
     dummies = np.hstack(parts)
     expected = values - dummies @ np.linalg.lstsq(dummies, values, rcond=None)[0]
 
-    got = remove_effects(values, pd.factorize(panel["province"])[0],
-                         pd.factorize(panel["year"])[0], entity_effects=entity_effects,
-                         year_effects=year_effects)
+    got = remove_effects(
+        values,
+        pd.factorize(panel["province"])[0],
+        pd.factorize(panel["year"])[0],
+        entity_effects=entity_effects,
+        year_effects=year_effects,
+    )
 
     np.testing.assert_allclose(got, expected, atol=1e-10 * np.abs(values).max())

@@ -37,8 +37,10 @@ REGIONS = ["east"] * 11 + ["central"] * 10 + ["west"] * 9
 
 
 def study_panel(
-    seed: int = 0, slopes: tuple[float, float, float] = (0.01, 0.01, 0.01),
-    controls: tuple[str, ...] = CONTROLS, years: range = range(2013, 2023),
+    seed: int = 0,
+    slopes: tuple[float, float, float] = (0.01, 0.01, 0.01),
+    controls: tuple[str, ...] = CONTROLS,
+    years: range = range(2013, 2023),
     uneven: bool = True,
 ) -> pd.DataFrame:
     """30 provinces (11 east, 10 central, 9 west) with the study's variables; the AI
@@ -50,21 +52,37 @@ def study_panel(
     rows = provinces * periods
     province = np.repeat([f"{110000 + 10000 * i}" for i in range(provinces)], periods)
     region = np.repeat(REGIONS, periods)
-    opened = rng.choice([2013.0, 2015.0, 2017.0, 2019.0, 2020.0, 2021.0, np.nan], provinces)
+    opened = rng.choice(
+        [2013.0, 2015.0, 2017.0, 2019.0, 2020.0, 2021.0, np.nan], provinces
+    )
     effect = np.repeat(rng.normal(0, 0.05, provinces), periods)
     scale = rng.uniform(0.5, 2, provinces) if uneven else np.ones(provinces)
     ai = rng.gamma(1.5, 2.0, rows) * np.repeat(scale, periods)
-    data = {"province": province, "year": np.tile(list(years), provinces),
-            "region": region, "ftz_year": np.repeat(opened, periods), "AI": ai,
-            "IPP": rng.uniform(0.4, 0.95, rows)}
+    data = {
+        "province": province,
+        "year": np.tile(list(years), provinces),
+        "region": region,
+        "ftz_year": np.repeat(opened, periods),
+        "AI": ai,
+        "IPP": rng.uniform(0.4, 0.95, rows),
+    }
     for name in controls:
         data[name] = rng.uniform(0.2, 0.8, rows) + effect
-    slope = pd.Series(region).map(dict(zip(("east", "central", "west"), slopes))).to_numpy()
+    slope = (
+        pd.Series(region).map(dict(zip(("east", "central", "west"), slopes))).to_numpy()
+    )
     noise = rng.normal(0, 0.01, rows) * (1 + uneven * ai / 5) + np.repeat(
-        rng.normal(0, 0.01, provinces), periods)
-    data["INE"] = (0.3 + slope * ai + 0.02 * uneven * ai * data["IPP"]
-                   - 0.05 * data[controls[-1]]
-                   + effect + np.tile(rng.normal(0, 0.02, periods), provinces) + noise)
+        rng.normal(0, 0.01, provinces), periods
+    )
+    data["INE"] = (
+        0.3
+        + slope * ai
+        + 0.02 * uneven * ai * data["IPP"]
+        - 0.05 * data[controls[-1]]
+        + effect
+        + np.tile(rng.normal(0, 0.02, periods), provinces)
+        + noise
+    )
     return pd.DataFrame(data)
 
 
@@ -74,6 +92,7 @@ def cells(frame: pd.DataFrame, column: int, stat: str) -> pd.Series:
 
 
 # Table 2 -------------------------------------------------------------------------------
+
 
 def test_descriptives_equal_direct_computation():
     data = study_panel()
@@ -88,7 +107,9 @@ def test_descriptives_equal_direct_computation():
     got = frame[frame["term"] == "GS"].set_index("stat")["value"]
     assert got["N"] == 299
     assert got["mean"] == pytest.approx(gs.sum() / 299, rel=1e-12)
-    assert got["sd"] == pytest.approx(np.sqrt(((gs - gs.mean()) ** 2).sum() / 298), rel=1e-12)
+    assert got["sd"] == pytest.approx(
+        np.sqrt(((gs - gs.mean()) ** 2).sum() / 298), rel=1e-12
+    )
     assert (got["min"], got["max"]) == (gs.min(), gs.max())
     assert list(frame["term"].unique()) == ["INE", "AI", "GS", "IPP"]
     assert any("absent" in note for note in built.notes)
@@ -104,14 +125,21 @@ def test_implausible_values_are_flagged(caplog):
         flagged = implausible_values(data)
 
     found = set(zip(flagged["variable"], flagged["rule"], flagged["value"]))
-    assert found == {("GS", "below 0", -0.094), ("RD", "above 10", 40.563),
-                     ("AI", "infinite", np.inf)}
-    assert flagged.loc[flagged["variable"] == "GS", "province"].item() == data.loc[3, "province"]
+    assert found == {
+        ("GS", "below 0", -0.094),
+        ("RD", "above 10", 40.563),
+        ("AI", "infinite", np.inf),
+    }
+    assert (
+        flagged.loc[flagged["variable"] == "GS", "province"].item()
+        == data.loc[3, "province"]
+    )
     assert len([r for r in caplog.records if "implausible" in r.getMessage()]) == 3
     assert implausible_values(data, {"GS": (None, 2.0)}).empty
 
 
 # Table 3 -------------------------------------------------------------------------------
+
 
 def test_baseline_columns_equal_dummy_variable_regressions():
     data = study_panel(seed=1)
@@ -124,7 +152,9 @@ def test_baseline_columns_equal_dummy_variable_regressions():
         np.testing.assert_allclose(coef[regressors], reference["slopes"], rtol=1e-8)
         assert list(coef.index) == [*regressors, "_cons"]
     assert frame.groupby("column")["label"].first().tolist() == [
-        "baseline, no controls", "baseline, controls"]
+        "baseline, no controls",
+        "baseline, controls",
+    ]
     assert cells(frame, 2, "N")[""] == 300 and cells(frame, 2, "groups")[""] == 30
 
 
@@ -157,6 +187,7 @@ def test_missing_control_is_named():
 
 # Table 4 -------------------------------------------------------------------------------
 
+
 def test_stata_percentile_by_hand():
     values = np.arange(1.0, 201.0)[::-1]
     # n = 200: h = 2 and 198 are whole, so the percentile averages two order statistics
@@ -173,9 +204,12 @@ def test_percentiles_equal_numpy_definitions(n):
     values = np.random.default_rng(n).lognormal(size=n)
     for share in (0.01, 0.05, 0.5, 0.95, 0.99):
         assert percentile(values, share, "stata") == pytest.approx(
-            np.percentile(values, share * 100, method="averaged_inverted_cdf"), rel=1e-12)
+            np.percentile(values, share * 100, method="averaged_inverted_cdf"),
+            rel=1e-12,
+        )
         assert percentile(values, share, "linear") == pytest.approx(
-            np.percentile(values, share * 100), rel=1e-12)
+            np.percentile(values, share * 100), rel=1e-12
+        )
 
 
 def test_winsorized_column_equals_a_fit_on_directly_clipped_data():
@@ -190,8 +224,9 @@ def test_winsorized_column_equals_a_fit_on_directly_clipped_data():
         low, high = np.percentile(data[name], [1, 99], method="averaged_inverted_cdf")
         clipped[name] = data[name].clip(low, high)
     reference = lsdv(clipped, "INE", ["AI", *CONTROLS])
-    np.testing.assert_allclose(cells(frame, 1, "coef")[["AI", *CONTROLS]],
-                               reference["slopes"], rtol=1e-8)
+    np.testing.assert_allclose(
+        cells(frame, 1, "coef")[["AI", *CONTROLS]], reference["slopes"], rtol=1e-8
+    )
     assert frame.loc[frame["column"] == 1, "label"].iloc[0] == "winsorized 1%/99%"
     _, bounds = winsorize(data, ["AI"])
     assert bounds.loc[0, ["clipped_below", "clipped_above"]].tolist() == [3, 3]
@@ -205,8 +240,9 @@ def test_subperiod_column_is_clipped_to_the_data():
 
     subset = data[data["year"].between(2013, 2019)]
     reference = lsdv(subset, "INE", ["AI", *CONTROLS])
-    np.testing.assert_allclose(cells(frame, 2, "coef")[["AI", *CONTROLS]],
-                               reference["slopes"], rtol=1e-8)
+    np.testing.assert_allclose(
+        cells(frame, 2, "coef")[["AI", *CONTROLS]], reference["slopes"], rtol=1e-8
+    )
     assert cells(frame, 2, "N")[""] == 210
     assert frame.loc[frame["column"] == 2, "label"].iloc[0] == "years 2013-2019"
     assert late.loc[late["column"] == 2, "label"].iloc[0] == "years 2015-2019"
@@ -215,7 +251,9 @@ def test_subperiod_column_is_clipped_to_the_data():
 
 def test_lag_is_by_calendar_year():
     data = study_panel(seed=4)
-    gap = data.drop(index=data.index[(data["province"] == "110000") & (data["year"] == 2016)])
+    gap = data.drop(
+        index=data.index[(data["province"] == "110000") & (data["year"] == 2016)]
+    )
 
     lag = lagged(gap, "AI", 1)
 
@@ -235,13 +273,17 @@ def test_user_variants_change_only_what_they_name():
         {"years": [2016, 2030], "winsorize": [0.05, 0.95], "outcome": "INE2"},
     ]
 
-    frame = robustness_table(data.assign(INE2=data["INE"] * 2), ModelSpec(),
-                             variants=variants).frame
+    frame = robustness_table(
+        data.assign(INE2=data["INE"] * 2), ModelSpec(), variants=variants
+    ).frame
 
-    shifted = data.assign(LAI=data.groupby("province")["AI"].shift(1)).dropna(subset="LAI")
+    shifted = data.assign(LAI=data.groupby("province")["AI"].shift(1)).dropna(
+        subset="LAI"
+    )
     reference = lsdv(shifted, "INE", ["LAI", *CONTROLS])
-    assert cells(frame, 3, "coef")["L1.AI"] == pytest.approx(reference["slopes"][0],
-                                                             rel=1e-8)
+    assert cells(frame, 3, "coef")["L1.AI"] == pytest.approx(
+        reference["slopes"][0], rel=1e-8
+    )
     assert cells(frame, 3, "N")[""] == 270
     robust = cells(frame, 4, "se")
     plain = fit_fe(data, "INE", ["AI"], cov_type="robust")
@@ -258,7 +300,10 @@ def test_user_variants_change_only_what_they_name():
     ("entry", "message"),
     [
         ({"label": "x", "lags": 1}, r"variant 1 \('x'\): unknown keys \['lags'\]"),
-        ({"cluster": "province"}, "cluster must be one of clustered, robust, unadjusted"),
+        (
+            {"cluster": "province"},
+            "cluster must be one of clustered, robust, unadjusted",
+        ),
         ({"years": [2019, 2013]}, "years must be"),
         ({"winsorize": [0.5, 0.2]}, "winsorize must be"),
         ({"core": {"variable": "AI", "lag": 0}}, "core must be"),
@@ -278,6 +323,7 @@ def test_variant_with_an_absent_column_is_a_missing_variable():
 
 # Table 5 -------------------------------------------------------------------------------
 
+
 def test_group_columns_equal_fits_on_the_subsets():
     data = study_panel(seed=6, slopes=(0.01, 0.02, 0.015))
 
@@ -285,16 +331,27 @@ def test_group_columns_equal_fits_on_the_subsets():
 
     frame = built.frame
     labels = frame.groupby("column")["label"].first().tolist()
-    assert labels == ["east", "central", "west", *FTZ_LABELS,
-                      "AI equal across region", "AI equal across ftz"]
+    assert labels == [
+        "east",
+        "central",
+        "west",
+        *FTZ_LABELS,
+        "AI equal across region",
+        "AI equal across ftz",
+    ]
     assert [cells(frame, c, "N")[""] for c in (1, 2, 3)] == [110, 100, 90]
     for column, region in enumerate(["east", "central", "west"], start=1):
         subset = data[data["region"] == region]
         reference = lsdv(subset, "INE", ["AI", *CONTROLS])
-        np.testing.assert_allclose(cells(frame, column, "coef")[["AI", *CONTROLS]],
-                                   reference["slopes"], rtol=1e-8)
+        np.testing.assert_allclose(
+            cells(frame, column, "coef")[["AI", *CONTROLS]],
+            reference["slopes"],
+            rtol=1e-8,
+        )
         direct = fit_fe(subset, "INE", ["AI", *CONTROLS])
-        assert cells(frame, column, "se")["AI"] == pytest.approx(direct.std_errors["AI"])
+        assert cells(frame, column, "se")["AI"] == pytest.approx(
+            direct.std_errors["AI"]
+        )
     with_zone = (data["ftz_year"] <= 2020).groupby(data["province"]).first().sum()
     assert cells(frame, 4, "groups")[""] == with_zone
 
@@ -304,8 +361,10 @@ def test_pooled_interaction_model_reproduces_the_separate_fits():
 
     test = equality_test(data, ModelSpec(), "region", permutations=0)
 
-    separate = [fit_fe(data[data["region"] == r], "INE", ["AI", *CONTROLS]).params["AI"]
-                for r in ("east", "central", "west")]
+    separate = [
+        fit_fe(data[data["region"] == r], "INE", ["AI", *CONTROLS]).params["AI"]
+        for r in ("east", "central", "west")
+    ]
     np.testing.assert_allclose(test.coefficients, separate, rtol=1e-8)
     assert (test.df_num, test.df_denom) == (2, 8)
     assert np.isnan(test.permutation_p)
@@ -316,9 +375,12 @@ def test_permutation_engine_equals_clustered_fits():
     codes = {"east": 0, "central": 1, "west": 2}
 
     coefficients, variances = group_core_estimates(
-        data["INE"].to_numpy(), data[["AI", *CONTROLS]].to_numpy(),
-        pd.factorize(data["province"])[0], pd.factorize(data["year"], sort=True)[0],
-        data["region"].map(codes).to_numpy(), 3,
+        data["INE"].to_numpy(),
+        data[["AI", *CONTROLS]].to_numpy(),
+        pd.factorize(data["province"])[0],
+        pd.factorize(data["year"], sort=True)[0],
+        data["region"].map(codes).to_numpy(),
+        3,
     )
 
     for region, code in codes.items():
@@ -345,10 +407,13 @@ def _rejections(uneven: bool, permutations: int) -> tuple[int, int]:
         test = equality_test(data, spec, "region", permutations=permutations, seed=seed)
         wald.append(test.wald_p)
         permutation.append(test.permutation_p)
-    return int((np.array(wald) < 0.05).sum()), int((np.array(permutation) <= 0.05).sum())
+    return int((np.array(wald) < 0.05).sum()), int(
+        (np.array(permutation) <= 0.05).sum()
+    )
 
 
 # A binomial(100, 0.05) count of rejections lies in [1, 10] with probability 0.97.
+
 
 def test_wald_equality_test_holds_its_size_with_even_leverage():
     wald_rejections, _ = _rejections(uneven=False, permutations=0)
@@ -384,6 +449,7 @@ def test_group_labels():
 
 # Table 8 -------------------------------------------------------------------------------
 
+
 def test_moderation_raw_equals_dummy_variable_regression():
     data = study_panel(seed=11)
 
@@ -402,15 +468,19 @@ def test_mean_centering_changes_main_effects_not_the_interaction():
     data = study_panel(seed=12)
 
     raw = cells(moderation_table(data, ModelSpec()).frame, 1, "coef")
-    centred = cells(moderation_table(data, ModelSpec(), centering="mean").frame, 1, "coef")
+    centred = cells(
+        moderation_table(data, ModelSpec(), centering="mean").frame, 1, "coef"
+    )
 
     # y = a AI + b IPP + c AI IPP: with AI = A + m_AI, IPP = P + m_IPP the slopes on the
     # centred A and P are a + c m_IPP and b + c m_AI; c is unchanged
     assert centred["AI x IPP"] == pytest.approx(raw["AI x IPP"], rel=1e-9)
-    assert centred["AI"] == pytest.approx(raw["AI"] + raw["AI x IPP"] * data["IPP"].mean(),
-                                          rel=1e-9)
-    assert centred["IPP"] == pytest.approx(raw["IPP"] + raw["AI x IPP"] * data["AI"].mean(),
-                                           rel=1e-9)
+    assert centred["AI"] == pytest.approx(
+        raw["AI"] + raw["AI x IPP"] * data["IPP"].mean(), rel=1e-9
+    )
+    assert centred["IPP"] == pytest.approx(
+        raw["IPP"] + raw["AI x IPP"] * data["AI"].mean(), rel=1e-9
+    )
 
 
 def test_missing_moderator_is_named():
@@ -426,8 +496,14 @@ def test_spec_from_config():
         {"entity": "id", "time": "t"},
         {"cov": "robust", "absorbed": "drop", "time_effects": False},
     )
-    assert (spec.controls, spec.moderator, spec.entity, spec.cov_type, spec.absorbed,
-            spec.year_effects) == (("AE",), None, "id", "robust", "drop", False)
+    assert (
+        spec.controls,
+        spec.moderator,
+        spec.entity,
+        spec.cov_type,
+        spec.absorbed,
+        spec.year_effects,
+    ) == (("AE",), None, "id", "robust", "drop", False)
     with pytest.raises(ValueError, match="unknown keys"):
         ModelSpec.from_config({"outcome": "INE", "core": "AI", "mediator": "X"})
     with pytest.raises(ValueError, match="cov must be one of"):
