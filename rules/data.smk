@@ -29,7 +29,7 @@ if KIND in ("extracts", "simulated"):
         input:
             raw_files(),
         output:
-            values=f"{RESULTS}/values.parquet",
+            values=f"{RESULTS}/values_read.parquet",
         params:
             series=CATALOGUE["series"],
             raw_root=raw_root(),
@@ -44,10 +44,10 @@ if KIND in ("extracts", "simulated"):
 
     rule assemble_panel:
         input:
-            values=f"{RESULTS}/values.parquet",
+            values=f"{RESULTS}/values_read.parquet",
         output:
             panel=f"{RESULTS}/panel.parquet",
-            filled=f"{RESULTS}/values_filled.parquet",
+            values=f"{RESULTS}/values.parquet",
             coverage=f"{RESULTS}/coverage.csv",
         params:
             years=CATALOGUE["years"],

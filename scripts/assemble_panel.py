@@ -28,6 +28,6 @@ log.info(
     n_provinces, panel["year"].nunique(), panel.shape[1] - 2,
 )
 
-write_parquet(filled, snakemake.output.filled)
+write_parquet(filled, snakemake.output.values)
 write_csv(coverage(filled, n_provinces), snakemake.output.coverage)
 write_parquet(panel, snakemake.output.panel)
