@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import copy_repository, requires_shared, snakemake
 
@@ -77,3 +78,38 @@ def test_demo_tables_say_simulated(demo_run):
     for name in BASE_TABLES:
         assert (demo_run / "tables" / f"{name}.csv").read_text().startswith("# SIMULATED")
         assert "SIMULATED" in (demo_run / "tables" / f"{name}.md").read_text().splitlines()[0]
+
+
+def tidy_cells(path) -> pd.DataFrame:
+    return pd.read_csv(path, comment="#", dtype={"term": str}).fillna({"term": ""})
+
+
+def cell(table: pd.DataFrame, term: str, stat: str, column: int = 1) -> float:
+    hit = table[(table["term"] == term) & (table["stat"] == stat) & (table["column"] == column)]
+    assert len(hit) == 1, (term, stat, column, table.head())
+    return float(hit["value"].iloc[0])
+
+
+def test_demo_recovers_planted_threshold_and_slopes(demo_run):
+    planted = yaml_load(demo_run / "planted.yaml")["on_index"]
+    tests = tidy_cells(demo_run / "tables" / "table6_threshold_tests.csv")
+    model = tidy_cells(demo_run / "tables" / "table7_threshold_model.csv")
+    threshold = cell(tests, "AI", "threshold", column=1)
+    assert cell(tests, "AI", "p", column=1) < 0.01
+    assert threshold == pytest.approx(planted["threshold"], abs=0.25)
+    terms = sorted(t for t in model["term"].unique() if t.startswith("AI x 1(AI"))
+    low, high = (t for t in terms if "<=" in t), (t for t in terms if ">" in t and "<=" not in t)
+    for term, key in ((next(low), "AI x 1(AI<=threshold)"), (next(high), "AI x 1(AI>threshold)")):
+        estimate, se = cell(model, term, "coef"), cell(model, term, "se")
+        assert abs(estimate - planted[key]) < 3 * se, (term, estimate, se, planted[key])
+
+
+def test_demo_recovers_planted_interaction(demo_run):
+    planted = yaml_load(demo_run / "planted.yaml")["on_index"]
+    table = tidy_cells(demo_run / "tables" / "table8_moderation.csv")
+    estimate, se = cell(table, "AI x IPP", "coef"), cell(table, "AI x IPP", "se")
+    assert abs(estimate - planted["AI x (IPP - ipp_centre)"]) < 3 * se
+
+
+def yaml_load(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
