@@ -45,7 +45,7 @@ def tidy(rows: list[dict]) -> pd.DataFrame:
 def _format_value(value: float, stat: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if stat in ("N", "df", "bootstrap_reps", "groups"):
+    if stat in ("N", "df", "df_denom", "bootstrap_reps", "groups", "permutations"):
         return f"{int(round(value))}"
     return f"{value:.3f}"
 
