@@ -83,3 +83,30 @@ def all_targets():
     if {6, 7} & set(config["tables"]):
         targets += threshold_targets(DATASET)
     return targets
+
+
+# ---- settings passed to the model tables
+MODELS = config.get("models", {})
+MODEL_ROLES = CATALOGUE.get("model", {})
+MODEL_NOTES = CATALOGUE.get("notes", {})
+
+
+def model_params(**extra):
+    """Settings every fixed-effects table shares, plus the table's own."""
+    shared = {
+        key: MODELS.get(key, default)
+        for key, default in (
+            ("entity_effects", True),
+            ("time_effects", True),
+            ("cov", "clustered"),
+            ("absorbed", "error"),
+        )
+    }
+    return {
+        "roles": MODEL_ROLES,
+        "notes": MODEL_NOTES,
+        "panel": config["panel"],
+        "fe": shared,
+        "simulated": config["simulated"],
+        **extra,
+    }

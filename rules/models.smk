@@ -1,31 +1,6 @@
 # Regression tables on the analysis panel: each rule takes only the settings it uses, so a
 # changed setting reruns only the tables that depend on it.
 
-MODELS = config.get("models", {})
-MODEL_ROLES = CATALOGUE.get("model", {})
-MODEL_NOTES = CATALOGUE.get("notes", {})
-
-
-def model_params(**extra):
-    """Settings every fixed-effects table shares, plus the table's own."""
-    shared = {
-        key: MODELS.get(key, default)
-        for key, default in (
-            ("entity_effects", True),
-            ("time_effects", True),
-            ("cov", "clustered"),
-            ("absorbed", "error"),
-        )
-    }
-    return {
-        "roles": MODEL_ROLES,
-        "notes": MODEL_NOTES,
-        "panel": config["panel"],
-        "fe": shared,
-        "simulated": config["simulated"],
-        **extra,
-    }
-
 
 rule table2_descriptives:
     input:
