@@ -64,6 +64,10 @@ require_tools() {
     ((${#missing[@]} == 0)) ||
         die "missing ${missing[*]}; install with: apt-get install slurm-wlm munge"
     [[ "$(id -u)" == 0 ]] || die "the daemons are started as root; run as root"
+    # Inside jobs srun reads /etc/slurm/slurm.conf before /run/slurm/conf: a system
+    # Slurm's file there would send the job steps to the wrong controller.
+    [[ ! -e /etc/slurm/slurm.conf ]] ||
+        die "/etc/slurm/slurm.conf exists (a system Slurm?); this test cluster needs it absent"
 }
 
 write_config() {
