@@ -10,6 +10,9 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 
 
@@ -24,6 +27,7 @@ include: "rules/models.smk"
 
 # ---- panel threshold: search, bootstrap shards, merge
 include: "rules/threshold.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -82,6 +82,7 @@ def all_targets():
             targets += table_paths(TABLE_NAMES[number])
     if {6, 7} & set(config["tables"]):
         targets += threshold_targets(DATASET)
+    targets += report_targets(DATASET)
     return targets
 
 

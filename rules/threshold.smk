@@ -37,6 +37,7 @@ rule threshold_search:
         analysis="results/{dataset}/analysis.parquet",
     output:
         estimates="results/{dataset}/threshold/estimates.json",
+        lr_profile="results/{dataset}/threshold/lr_profile.parquet",
     params:
         panel=config["panel"],
         threshold=THRESHOLD,

@@ -2,6 +2,8 @@
 
 import time
 
+from panelstudy.figure_data import lr_profiles
+from panelstudy.io import write_parquet
 from panelstudy.logs import log_to_file
 from panelstudy.threshold.files import load_problem, write_estimates
 from panelstudy.threshold.search import estimate_thresholds
@@ -16,3 +18,9 @@ log.info("searched %d thresholds in %.2f s", len(estimates.steps), time.perf_cou
 for line in estimates.dropped:
     log.warning(line)
 write_estimates(estimates, snakemake.output.estimates)
+
+# LR(g) of every search, for Hansen's figure; re-runs the searches, the estimates unchanged.
+started = time.perf_counter()
+profiles = lr_profiles(problem, estimates)
+log.info("LR profiles: %d rows in %.2f s", len(profiles), time.perf_counter() - started)
+write_parquet(profiles, snakemake.output.lr_profile)
