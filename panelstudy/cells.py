@@ -6,7 +6,9 @@ or ``NA``. Cleaning: Unicode NFKC normalisation (full-width digits and punctuati
 half-width, ``…`` becomes ``...``), the minus sign ``−`` read as ``-``, all whitespace
 removed, then thousands separators removed where they group digits by three. A cell that
 is still not a number is an error naming file, row and column: reading it as missing
-would hide a broken extract.
+would hide a broken extract. So is a cell holding a footnote mark that NFKC would turn
+into a digit (``36102.6①`` would read as 36102.61, ``123.4¹`` as 123.41), and a number
+too large to be finite (``1e400``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,23 @@ def normalise(cell: object) -> str:
     return "".join(text.split())
 
 
+def _refuse_marks(cell: object) -> None:
+    """Raise ValueError if the cell holds a character NFKC would fold into a digit
+    without being one (superscripts, circled numbers: footnote marks)."""
+    marks = [ch for ch in str(cell) if unicodedata.category(ch) == "No"]
+    if marks:
+        raise ValueError(
+            f"{cell!r} holds {''.join(marks)!r}, a footnote mark or non-decimal digit "
+            "that cleaning would turn into digits of the value"
+        )
+
+
+def _finite(value: float, cell: object) -> float:
+    if math.isinf(value):
+        raise ValueError(f"{cell!r} is not a finite number")
+    return value
+
+
 def _parse(cell: object) -> tuple[float, str | None]:
     """(value, None) for a number; (nan, marker) for a missing cell; raises ValueError."""
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
@@ -61,14 +80,15 @@ def _parse(cell: object) -> tuple[float, str | None]:
     if isinstance(cell, (bool, np.bool_)):
         raise ValueError(f"a boolean {cell!r} is not a number")
     if isinstance(cell, (int, float, np.integer, np.floating)):
-        return float(cell), None
+        return _finite(float(cell), cell), None
+    _refuse_marks(cell)
     text = normalise(cell)
     if text == "" or text in PLACEHOLDERS:
         return math.nan, text
     if _GROUPED.fullmatch(text):
         text = text.replace(",", "")
     if _NUMBER.fullmatch(text):
-        return float(text), None
+        return _finite(float(text), cell), None
     raise ValueError(f"{cell!r} is not a number after cleaning (read as {text!r})")
 
 
@@ -162,6 +182,7 @@ def to_year(cell: object) -> int:
         if float(cell).is_integer() and 1900 <= cell <= 2100:
             return int(cell)
         raise ValueError(f"{cell!r} is not a year")
+    _refuse_marks(cell)
     match = _YEAR.fullmatch(normalise(cell))
     if match is None or not 1900 <= int(match.group(1)) <= 2100:
         raise ValueError(f"{cell!r} is not a year")

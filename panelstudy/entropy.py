@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from panelstudy.errors import require_columns
+from panelstudy.errors import require_columns, require_panel_keys, require_unique_rows
 
 __all__ = [
     "DEFAULT_SHIFT",
@@ -237,11 +237,16 @@ def entropy_index(
         If the panel lacks an indicator, ``entity`` or ``time``.
     ValueError
         If an indicator has a missing or infinite value, the panel has fewer than two
-        rows, ``shift`` is negative, or a dimension has only constant indicators.
+        rows, a province-year appears twice, entity and time are not usable panel keys
+        (:func:`~panelstudy.errors.require_panel_keys`), ``shift`` is negative, or a
+        dimension has only constant indicators.
     """
     indicators = parse_indicators(indicators)
     names = [i.name for i in indicators]
+    require_panel_keys(panel, entity, time, "the entropy index")
     require_columns([entity, time, *names], panel.columns, "the entropy index")
+    # the weights pool every row: a repeated province-year would count twice
+    require_unique_rows(panel, entity, time, "the entropy index")
     if not (np.isfinite(shift) and shift >= 0):
         raise ValueError(f"shift must be a finite number >= 0, got {shift!r}")
     if len(panel) < 2:

@@ -43,7 +43,10 @@ balanced and two unbalanced panels).
 A regressor that the effects explain completely (one constant within provinces, or one
 equal for all provinces within each year) has no coefficient. ``absorbed="error"``
 raises :class:`AbsorbedRegressor` naming it; ``absorbed="drop"`` drops it with a logged
-warning and lists it in :attr:`FEResult.absorbed`.
+warning and lists it in :attr:`FEResult.absorbed`. A regressor that is a linear
+combination of the regressors listed before it and the effects has no coefficient of its
+own either: ``absorbed="error"`` raises :class:`CollinearRegressors` naming it and the
+regressors it depends on, ``"drop"`` drops it the same way (as Stata omits it).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ import pandas as pd
 from linearmodels import PanelOLS, RandomEffects
 from scipy import stats
 
-from panelstudy.errors import require_columns, require_unique_rows
+from panelstudy.errors import require_columns, require_panel_keys, require_unique_rows
 
 __all__ = [
     "ABSORBED_ACTIONS",
@@ -67,9 +70,11 @@ __all__ = [
     "HAUSMAN_COMPARE",
     "HAUSMAN_VARIANCE",
     "AbsorbedRegressor",
+    "CollinearRegressors",
     "FEResult",
     "HausmanResult",
     "absorbed_by_effects",
+    "collinear_regressors",
     "fit_fe",
     "hausman",
     "hausman_statistic",
@@ -104,6 +109,19 @@ class AbsorbedRegressor(ValueError):
         )
 
 
+class CollinearRegressors(ValueError):
+    """Regressors that are linear combinations of earlier regressors and the effects."""
+
+    def __init__(self, names: Sequence[str], earlier: Sequence[str]):
+        self.names = tuple(names)
+        listed = ", ".join(earlier) or "no other regressor"
+        super().__init__(
+            f"{', '.join(self.names)}: a linear combination of {listed} and the "
+            "province and year effects, so without a coefficient of its own. Remove it "
+            "from the model, or set absorbed: drop to drop it with a warning"
+        )
+
+
 @dataclass(frozen=True)
 class FEResult:
     """A two-way fixed-effects fit.
@@ -134,7 +152,8 @@ class FEResult:
     s2 : float
         Residual variance RSS / ``df_resid``.
     absorbed : tuple of str
-        Regressors dropped because the effects absorb them.
+        Regressors dropped because the effects absorb them, or because they are linear
+        combinations of the regressors before them and the effects.
     cov_type : str
     """
 
@@ -216,9 +235,13 @@ def model_frame(
     MissingVariable
         If ``data`` lacks one of the columns.
     ValueError
-        If an entity has two rows for one time, or no complete row is left.
+        If ``entity`` and ``time`` are not usable panel keys (index levels, swapped,
+        a time column without integer periods; see
+        :func:`~panelstudy.errors.require_panel_keys`), an entity has two rows for one
+        time, or no complete row is left.
     """
     columns = list(dict.fromkeys(columns))
+    require_panel_keys(data, entity, time, needed_for)
     require_columns([entity, time, *columns], data.columns, needed_for)
     frame = data[[entity, time, *columns]].copy()
     values = frame[columns].apply(pd.to_numeric, errors="raise").astype(float)
@@ -295,6 +318,18 @@ def remove_effects(
     )
 
 
+def _without_effects(
+    frame: pd.DataFrame, columns: Sequence[str], entity: str, time: str, **effects: bool
+) -> np.ndarray:
+    """``columns`` of ``frame`` with the effects switched on in ``effects`` removed."""
+    return remove_effects(
+        frame[list(columns)].to_numpy(dtype=float),
+        pd.factorize(frame[entity])[0],
+        pd.factorize(frame[time])[0],
+        **effects,
+    )
+
+
 def absorbed_by_effects(
     frame: pd.DataFrame,
     columns: Sequence[str],
@@ -313,13 +348,8 @@ def absorbed_by_effects(
         return []
     values = frame[list(columns)].to_numpy(dtype=float)
     left = np.linalg.norm(
-        remove_effects(
-            values,
-            pd.factorize(frame[entity])[0],
-            pd.factorize(frame[time])[0],
-            entity_effects=entity_effects,
-            year_effects=year_effects,
-        ),
+        _without_effects(frame, columns, entity, time, entity_effects=entity_effects,
+                         year_effects=year_effects),
         axis=0,
     )
     spread = np.linalg.norm(values - values.mean(axis=0), axis=0)
@@ -328,6 +358,42 @@ def absorbed_by_effects(
         for name, rest, spread_ in zip(columns, left, spread)
         if spread_ == 0 or rest <= _ABSORBED_TOL * spread_
     ]
+
+
+def collinear_regressors(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    entity: str = "province",
+    time: str = "year",
+    entity_effects: bool = True,
+    year_effects: bool = True,
+) -> list[str]:
+    """Columns that are linear combinations of the columns before them and the effects.
+
+    Each column, with the effects removed, is projected on the earlier independent
+    columns (with the effects removed); it is collinear when what is left is below 1e-8
+    of its norm. Columns the effects absorb alone belong to :func:`absorbed_by_effects`
+    and should be left out before this check.
+    """
+    if not columns:
+        return []
+    within = _without_effects(
+        frame, columns, entity, time, entity_effects=entity_effects,
+        year_effects=year_effects,
+    )
+    basis = np.empty((within.shape[0], 0))
+    collinear = []
+    for name, column in zip(columns, within.T):
+        rest = column.copy()
+        for _ in range(2):  # twice, so that rounding leaves no part along the basis
+            rest -= basis @ (basis.T @ rest)
+        size = np.linalg.norm(column)
+        if size == 0 or np.linalg.norm(rest) <= _ABSORBED_TOL * size:
+            collinear.append(name)
+        else:
+            basis = np.column_stack([basis, rest / np.linalg.norm(rest)])
+    return collinear
 
 
 def _design(
@@ -433,6 +499,9 @@ def fit_fe(
         If ``data`` lacks a column the model needs.
     AbsorbedRegressor
         If the effects absorb a regressor and ``absorbed`` is ``"error"``.
+    CollinearRegressors
+        If a regressor is a linear combination of the regressors before it and the
+        effects, and ``absorbed`` is ``"error"``.
     ValueError
         For an unknown setting, repeated names, or when no regressor is left.
     """
@@ -473,6 +542,28 @@ def fit_fe(
             raise ValueError(
                 f"the effects absorb every regressor of the model of {outcome}"
             )
+
+    collinear = collinear_regressors(
+        frame,
+        regressors,
+        entity=entity,
+        time=time,
+        entity_effects=entity_effects,
+        year_effects=year_effects,
+    )
+    if collinear and absorbed == "error":
+        last = max(regressors.index(name) for name in collinear)
+        earlier = [r for r in regressors[:last] if r not in collinear]
+        raise CollinearRegressors(collinear, earlier)
+    if collinear:
+        logger.warning(
+            "FE model of %s: dropped %s, linear combinations of the regressors before "
+            "them and the effects",
+            outcome,
+            ", ".join(collinear),
+        )
+        regressors = [r for r in regressors if r not in collinear]
+        dropped = [*dropped, *collinear]
 
     dependent, exog, _ = _design(frame, outcome, regressors, entity, time, year_effects)
     result = PanelOLS(dependent, exog, entity_effects=entity_effects).fit(

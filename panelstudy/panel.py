@@ -69,9 +69,19 @@ def fill_gaps(
     DataFrame
         The same columns plus ``filled`` (bool), one row per province x variable x year of
         the panel; cells still missing have a NaN value.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``ends`` setting, or ``first_year`` after ``last_year``.
     """
     if ends not in ENDS:
         raise ValueError(f"interpolate.ends={ends!r}; allowed: {', '.join(ENDS)}")
+    if first_year > last_year:
+        raise ValueError(
+            f"years: first={first_year} is after last={last_year}; the panel would "
+            "have no year"
+        )
     frames = []
     for (province, variable), group in values.groupby(["province", "variable"], sort=True):
         span = range(

@@ -33,8 +33,9 @@ statistical codes ending in six zeros.
 
 National totals (``全国``, ``National``), region aggregates (``东部地区``, ``Eastern
 Region``; ``尔部地区`` is an OCR error for 东部地区 in RDPatentValid 2014) and Hong Kong,
-Macau and Taiwan are not panel units: they are dropped with a log line. Any other label is
-an error that lists every unknown label and the file it came from.
+Macau and Taiwan (also as ``中国香港``, ``Hong Kong SAR``, ``Taiwan Province``) are not
+panel units: they are dropped with a log line. Any other label is an error that lists
+every unknown label and the file it came from.
 """
 
 from __future__ import annotations
@@ -74,12 +75,23 @@ _EXCLUDED = {
         ["easternregion", "centralregion", "westernregion", "northeasternregion"],
         "region aggregate",
     ),
-    **dict.fromkeys(["香港", "香港特别行政区", "hongkong", "810000"], "Hong Kong"),
-    **dict.fromkeys(["澳门", "澳门特别行政区", "macau", "macao", "820000"], "Macau"),
-    **dict.fromkeys(["台湾", "台湾省", "taiwan", "710000"], "Taiwan"),
+    **dict.fromkeys(
+        ["香港", "香港特别行政区", "中国香港", "香港地区", "hongkong", "810000"], "Hong Kong"
+    ),
+    **dict.fromkeys(
+        ["澳门", "澳门特别行政区", "中国澳门", "澳门地区", "macau", "macao", "820000"], "Macau"
+    ),
+    **dict.fromkeys(["台湾", "台湾省", "中国台湾", "台湾地区", "taiwan", "710000"], "Taiwan"),
 }
 
-_LATIN_SUFFIXES = ("autonomousregion", "municipality", "province", "city")
+_LATIN_SUFFIXES = (
+    "specialadministrativeregion",
+    "autonomousregion",
+    "municipality",
+    "province",
+    "city",
+    "sar",
+)
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -163,6 +175,8 @@ def _lookup(key: str) -> tuple[str | None, str | None]:
         return _lookup(key[:6])
     if key.isascii() and _latin_stem(key) in index:
         return index[_latin_stem(key)], None
+    if key.isascii() and _latin_stem(key) in _EXCLUDED:
+        return None, _EXCLUDED[_latin_stem(key)]
     return None, None
 
 

@@ -2,6 +2,9 @@
 
 A model whose variables the dataset cannot build is skipped: its CSV holds the tidy
 header and no rows, its Markdown says which variable is missing and why, never a number.
+"Cannot build" means the catalogue says why under ``notes``; a missing variable without
+a note is an error, since it is far more often a misspelt name in ``model:`` or a
+variant than a known gap, and a run ending in blank tables would hide it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ def run_table_job(
         ``simulated``, as the workflow passes them.
     title : str
         Used for the skip note.
+
+    Raises
+    ------
+    ValueError
+        A variable the table needs is missing and ``notes`` does not say why.
     """
     data = pd.read_parquet(analysis_path)
     spec = ModelSpec.from_config(settings["roles"], settings["panel"], settings["fe"])
@@ -50,8 +58,15 @@ def run_table_job(
         built = build(data, spec)
     except MissingVariable as missing:
         reasons = settings.get("notes", {})
-        why = [f"{name}: {reasons.get(name, 'not in the analysis panel')}"
-               for name in missing.variables]
+        unexplained = [name for name in missing.variables if name not in reasons]
+        if unexplained:
+            raise ValueError(
+                f"{title}: {missing}, and the catalogue's notes do not say why "
+                f"{', '.join(unexplained)} cannot be built. Check the spelling in "
+                f"model: (columns of the analysis panel: {sorted(data.columns)}), or "
+                "add a note saying why the dataset lacks it to skip the table"
+            ) from missing
+        why = [f"{name}: {reasons[name]}" for name in missing.variables]
         log.warning("%s skipped: %s", title, missing)
         write_table(
             pd.DataFrame(columns=TIDY_COLUMNS), csv_path, md_path,

@@ -174,10 +174,18 @@ def check_duplicates(
     ------
     ValueError
         Naming both sources (and the first keys with their values) of an overlap no
-        priority resolves.
+        priority resolves; or a ``source_priority`` entry for a variable no frame holds
+        (a misspelt name would leave its overlaps to the error above, or hide a stale
+        setting).
     """
     source_priority = source_priority or {}
     combined = pd.concat(list(frames), ignore_index=True)
+    unknown = sorted(set(source_priority) - set(combined["variable"]))
+    if unknown:
+        raise ValueError(
+            f"source_priority names variable(s) {unknown} that no series has; "
+            f"variables read: {sorted(combined['variable'].unique())}"
+        )
     keys = ["variable", "province", "year"]
     overlap = combined.duplicated(keys, keep=False)
     if not overlap.any():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from panelstudy.errors import require_columns, require_unique_rows
+from panelstudy.errors import require_columns, require_panel_keys, require_unique_rows
 from panelstudy.threshold.settings import ThresholdSettings
 
 __all__ = ["PanelArrays", "panel_arrays"]
@@ -106,8 +106,9 @@ def panel_arrays(
     MissingVariable
         A variable the model needs is not a column.
     ValueError
-        Duplicate rows; a missing value or period under ``missing="error"``; fewer
-        than two entities or periods left.
+        Entity and time not usable as panel keys (swapped, index levels, a time column
+        without integer periods); duplicate rows; a missing value or period under
+        ``missing="error"``; fewer than two entities or periods left.
     """
     variables = list(
         dict.fromkeys(
@@ -115,6 +116,7 @@ def panel_arrays(
              settings.threshold_variable]
         )
     )
+    require_panel_keys(frame, entity, time, "the threshold model")
     require_columns([entity, time, *variables], frame.columns, "the threshold model")
     frame = frame[[entity, time, *variables]]
     require_unique_rows(frame, entity, time, "threshold model")
