@@ -24,12 +24,24 @@ __all__ = [
 ]
 
 LR_PROFILE_COLUMNS = [
-    "step", "search", "searched", "held", "candidate", "admissible", "ssr", "df", "lr",
+    "step",
+    "search",
+    "searched",
+    "held",
+    "candidate",
+    "admissible",
+    "ssr",
+    "df",
+    "lr",
 ]
 
 
 def _profile_rows(
-    problem: ThresholdProblem, held: Sequence[int], step: int, search: str, searched: int
+    problem: ThresholdProblem,
+    held: Sequence[int],
+    step: int,
+    search: str,
+    searched: int,
 ) -> pd.DataFrame:
     """LR(g) = (S(g) - min S) / (min S / df) over every candidate of one search.
 
@@ -42,21 +54,27 @@ def _profile_rows(
     best = ssr[allowed].min()
     lr = np.where(allowed, (ssr - best) / (best / df), np.nan)
     values = problem.candidates.values
-    held_values = ", ".join(f"{problem.candidates.value_of(p):.6g}" for p in sorted(held))
-    return pd.DataFrame({
-        "step": step,
-        "search": search,
-        "searched": searched,
-        "held": held_values,
-        "candidate": values.astype(float),
-        "admissible": allowed,
-        "ssr": np.where(allowed, ssr, np.nan),
-        "df": df,
-        "lr": lr,
-    })
+    held_values = ", ".join(
+        f"{problem.candidates.value_of(p):.6g}" for p in sorted(held)
+    )
+    return pd.DataFrame(
+        {
+            "step": step,
+            "search": search,
+            "searched": searched,
+            "held": held_values,
+            "candidate": values.astype(float),
+            "admissible": allowed,
+            "ssr": np.where(allowed, ssr, np.nan),
+            "df": df,
+            "lr": lr,
+        }
+    )
 
 
-def lr_profiles(problem: ThresholdProblem, estimates: ThresholdEstimates) -> pd.DataFrame:
+def lr_profiles(
+    problem: ThresholdProblem, estimates: ThresholdEstimates
+) -> pd.DataFrame:
     """LR(g) of every search the sequential estimator ran, for Hansen's LR figure.
 
     Step k first searches a new threshold with the earlier ones held (``search="new"``,
@@ -145,7 +163,9 @@ def group_means(
     means = grouped[columns].mean()
     counts = grouped[columns[0]].count().rename("provinces")
     frame = means.join(counts).reset_index()
-    frame["group"] = pd.Categorical(frame["group"], categories=list(levels), ordered=True)
+    frame["group"] = pd.Categorical(
+        frame["group"], categories=list(levels), ordered=True
+    )
     frame = frame.sort_values(["group", time]).reset_index(drop=True)
     frame["group"] = frame["group"].astype(str)
     return frame
@@ -169,14 +189,16 @@ def group_coefficients(
     coef = cells[cells["stat"] == "coef"].set_index("column")
     se = cells[cells["stat"] == "se"].set_index("column")["value"]
     groups = tidy[(tidy["stat"] == "groups")].set_index("column")["value"]
-    frame = pd.DataFrame({
-        "column": coef.index,
-        "label": coef["label"].values,
-        "coef": coef["value"].astype(float).values,
-        "se": se.reindex(coef.index).astype(float).values,
-        "stars": coef["stars"].values,
-        "groups": groups.reindex(coef.index).values,
-    })
+    frame = pd.DataFrame(
+        {
+            "column": coef.index,
+            "label": coef["label"].values,
+            "coef": coef["value"].astype(float).values,
+            "se": se.reindex(coef.index).astype(float).values,
+            "stars": coef["stars"].values,
+            "groups": groups.reindex(coef.index).values,
+        }
+    )
     tail = (1 + confidence) / 2
     quantile = [
         stats.t.ppf(tail, g - 1) if pd.notna(g) and g > 1 else stats.norm.ppf(tail)
@@ -193,6 +215,7 @@ def coverage_grid(coverage: pd.DataFrame) -> pd.DataFrame:
     A cell reads ``30`` (observed), ``29 + 1 filled`` or ``28 + 1 filled, 1 missing``;
     a variable without years (static) keeps one column ``all years``.
     """
+
     def shown(row) -> str:
         text = f"{int(row.observed)}"
         if row.filled:

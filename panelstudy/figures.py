@@ -47,7 +47,12 @@ _RC = {
     "axes.spines.right": False,
 }
 _PNG_METADATA = {"Software": None}
-_PDF_METADATA = {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None}
+_PDF_METADATA = {
+    "Creator": None,
+    "Producer": None,
+    "CreationDate": None,
+    "ModDate": None,
+}
 _COLOURS = ["#1b6ca8", "#d1495b", "#66a182", "#edae49", "#5e548e", "#8d99ae"]
 
 
@@ -109,16 +114,24 @@ def lr_figure(
     steps = sorted(profiles["step"].unique())
     figure, axes = new_figure(
         f"Likelihood ratio LR(g) of each threshold search ({variable})",
-        simulated, ncols=len(steps),
+        simulated,
+        ncols=len(steps),
     )
     for ax, step in zip(axes[0], steps):
         rows = profiles[(profiles["step"] == step) & profiles["admissible"]]
-        for (search, searched), curve in rows.groupby(["search", "searched"], sort=False):
+        for (search, searched), curve in rows.groupby(
+            ["search", "searched"], sort=False
+        ):
             new = search == "new"
-            label = (f"threshold {searched}" + ("" if new else f" refined, {curve['held'].iloc[0]} held"))
+            label = f"threshold {searched}" + (
+                "" if new else f" refined, {curve['held'].iloc[0]} held"
+            )
             ax.plot(
-                curve["candidate"], curve["lr"], lw=1.2 if new else 0.9,
-                ls="-" if new else "--", color=_COLOURS[(searched - 1) % len(_COLOURS)],
+                curve["candidate"],
+                curve["lr"],
+                lw=1.2 if new else 0.9,
+                ls="-" if new else "--",
+                color=_COLOURS[(searched - 1) % len(_COLOURS)],
                 label=label,
             )
             if new:
@@ -126,13 +139,18 @@ def lr_figure(
                 ax.axvline(best, color="0.6", lw=0.6, ls=":")
         ax.axhline(critical, color="black", lw=0.8)
         ax.annotate(
-            f"{confidence:.0%} critical value {critical:.2f}", (0.02, critical),
-            xycoords=("axes fraction", "data"), va="bottom", fontsize=7,
+            f"{confidence:.0%} critical value {critical:.2f}",
+            (0.02, critical),
+            xycoords=("axes fraction", "data"),
+            va="bottom",
+            fontsize=7,
         )
         held = rows.loc[rows["search"] == "new", "held"].iloc[0]
         ax.set_title(f"step {step}" + (f" ({held} held)" if held else ""), loc="left")
         ax.set_xlabel(f"threshold g ({variable})")
-        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(0.0, -0.16), frameon=False)
+        ax.legend(
+            fontsize=6, loc="upper left", bbox_to_anchor=(0.0, -0.16), frameon=False
+        )
     axes[0][0].set_ylabel("LR(g)")
     return figure
 
@@ -164,18 +182,23 @@ def index_figure(
         for position, name in enumerate(groups):
             rows = means[means["group"] == name]
             ax.plot(
-                rows[time], rows[column], marker="o", ms=2.5, lw=1.2,
+                rows[time],
+                rows[column],
+                marker="o",
+                ms=2.5,
+                lw=1.2,
                 color=_COLOURS[position % len(_COLOURS)],
                 label=f"{name} ({int(rows['provinces'].max())} provinces)",
             )
         ax.set_title(column, loc="left")
         ax.set_xticks(years[:: max(1, -(-len(years) // 6))])
         ax.set_ylabel("mean over provinces")
-    for ax in axes.flat[len(columns):]:
+    for ax in axes.flat[len(columns) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=len(groups),
-                  frameon=False)
+    figure.legend(
+        handles, labels, loc="outside lower center", ncols=len(groups), frameon=False
+    )
     return figure
 
 
@@ -189,7 +212,9 @@ def weights_figure(weights: pd.DataFrame, simulated: bool = False) -> Figure:
         ``weights.csv``: indicator, dimension, weight (overall), weight_within_dimension,
         constant.
     """
-    figure, axes = new_figure("Entropy weights by indicator and dimension", simulated, ncols=2)
+    figure, axes = new_figure(
+        "Entropy weights by indicator and dimension", simulated, ncols=2
+    )
     dimensions = list(dict.fromkeys(weights["dimension"]))
     colour = {d: _COLOURS[i % len(_COLOURS)] for i, d in enumerate(dimensions)}
     ordered = weights.assign(
@@ -201,22 +226,41 @@ def weights_figure(weights: pd.DataFrame, simulated: bool = False) -> Figure:
         (overall, "weight", "overall weight"),
         (within, "weight_within_dimension", "weight within its dimension"),
     ):
-        ax.barh(positions, ordered[column], color=[colour[d] for d in ordered["dimension"]])
+        ax.barh(
+            positions, ordered[column], color=[colour[d] for d in ordered["dimension"]]
+        )
         for y, value in zip(positions, ordered[column]):
-            ax.annotate(f"{value:.3f}", (value, y), xytext=(2, 0),
-                        textcoords="offset points", va="center", fontsize=6)
+            ax.annotate(
+                f"{value:.3f}",
+                (value, y),
+                xytext=(2, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=6,
+            )
         ax.set_xlabel(label)
-        ax.set_yticks(positions, [
-            f"{name}{' (constant)' if flag else ''}"
-            for name, flag in zip(ordered["indicator"], ordered["constant"].astype(bool))
-        ], fontsize=7)
+        ax.set_yticks(
+            positions,
+            [
+                f"{name}{' (constant)' if flag else ''}"
+                for name, flag in zip(
+                    ordered["indicator"], ordered["constant"].astype(bool)
+                )
+            ],
+            fontsize=7,
+        )
         ax.margins(x=0.15)
     totals = ordered.groupby("dimension", sort=False)["weight"].sum()
     handles = [
         Patch(color=colour[d], label=f"{d}: {totals[d]:.3f}") for d in dimensions
     ]
-    figure.legend(handles=handles, title="dimension: total weight", loc="outside lower center",
-                  ncols=len(handles), frameon=False)
+    figure.legend(
+        handles=handles,
+        title="dimension: total weight",
+        loc="outside lower center",
+        ncols=len(handles),
+        frameon=False,
+    )
     within.set_yticklabels([])
     return figure
 
@@ -245,19 +289,32 @@ def coefficient_figure(
     ax = axes[0][0]
     positions = np.arange(len(coefficients))[::-1]
     ax.errorbar(
-        coefficients["coef"], positions,
-        xerr=[coefficients["coef"] - coefficients["low"], coefficients["high"] - coefficients["coef"]],
-        fmt="o", color=_COLOURS[0], ecolor=_COLOURS[0], capsize=3, ms=4, lw=1.2,
+        coefficients["coef"],
+        positions,
+        xerr=[
+            coefficients["coef"] - coefficients["low"],
+            coefficients["high"] - coefficients["coef"],
+        ],
+        fmt="o",
+        color=_COLOURS[0],
+        ecolor=_COLOURS[0],
+        capsize=3,
+        ms=4,
+        lw=1.2,
     )
     labels = [
         f"({c}) {label}" + (f"  [{int(g)} provinces]" if pd.notna(g) else "")
-        for c, label, g in zip(coefficients["column"], coefficients["label"], coefficients["groups"])
+        for c, label, g in zip(
+            coefficients["column"], coefficients["label"], coefficients["groups"]
+        )
     ]
     ax.set_yticks(positions, labels)
     ax.axvline(0.0, color="0.5", lw=0.8)
     if reference is not None:
         name, value = reference
-        ax.axvline(value, color=_COLOURS[1], lw=0.9, ls="--", label=f"{name}: {value:.3f}")
+        ax.axvline(
+            value, color=_COLOURS[1], lw=0.9, ls="--", label=f"{name}: {value:.3f}"
+        )
         figure.legend(loc="outside lower center", frameon=False)
     ax.set_xlabel(f"coefficient of {term}")
     return figure
@@ -284,16 +341,35 @@ def coverage_figure(coverage: pd.DataFrame, simulated: bool = False) -> Figure:
         i, j = row[record.variable], column[record.year]
         state[i, j] = 2 if record.missing > 0 else (1 if record.filled > 0 else 0)
         counts[i, j] = record.filled + record.missing
-    ax.imshow(state, aspect="auto", vmin=0, vmax=2, interpolation="nearest",
-              cmap=ListedColormap(["#cfe8cf", "#f6d58e", "#e79a9a"]))
+    ax.imshow(
+        state,
+        aspect="auto",
+        vmin=0,
+        vmax=2,
+        interpolation="nearest",
+        cmap=ListedColormap(["#cfe8cf", "#f6d58e", "#e79a9a"]),
+    )
     for (i, j), value in np.ndenumerate(counts):
         if value:
             ax.text(j, i, f"{int(value)}", ha="center", va="center", fontsize=5)
     ax.set_xticks(range(len(years)), years, fontsize=7)
-    ax.set_yticks(range(len(variables)), variables, fontsize=min(7, 300 / max(len(variables), 1)))
-    handles = [Patch(color=c, label=l) for c, l in (
-        ("#cfe8cf", "all observed"), ("#f6d58e", "some filled"), ("#e79a9a", "some missing"))]
-    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper left",
-              bbox_to_anchor=(1.01, 1.0))
+    ax.set_yticks(
+        range(len(variables)), variables, fontsize=min(7, 300 / max(len(variables), 1))
+    )
+    handles = [
+        Patch(color=c, label=l)
+        for c, l in (
+            ("#cfe8cf", "all observed"),
+            ("#f6d58e", "some filled"),
+            ("#e79a9a", "some missing"),
+        )
+    ]
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
     ax.spines[:].set_visible(False)
     return figure

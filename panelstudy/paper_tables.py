@@ -52,10 +52,24 @@ SHORT_LABELS = {
     "with pilot free trade zone": "with FTZ",
     "without pilot free trade zone": "without FTZ",
 }
-DESCRIPTIVE_STATS = (("N", "N"), ("mean", "Mean"), ("sd", "SD"), ("min", "Min"),
-                     ("max", "Max"))
-TEST_STATS = (("F", "F"), ("p", "p"), ("bootstrap_reps", "BS reps"), ("crit1", "1%"),
-              ("crit5", "5%"), ("crit10", "10%"), ("threshold", "Threshold"))
+DESCRIPTIVE_STATS = (
+    ("N", "N"),
+    ("mean", "Mean"),
+    ("sd", "SD"),
+    ("min", "Min"),
+    ("max", "Max"),
+)
+TEST_STATS = (
+    ("F", "F"),
+    ("p", "p"),
+    ("bootstrap_reps", "BS reps"),
+    ("crit1", "1%"),
+    ("crit5", "5%"),
+    ("crit10", "10%"),
+    ("threshold", "Threshold"),
+)
+# From this many value columns on, LaTeX columns sit closer (3pt) to fit a text width.
+WIDE_TABLE = 7
 STARS_NOTE = "*, ** and *** mark significance at the 10%, 5% and 1% levels."
 
 
@@ -108,8 +122,13 @@ class PaperTable:
 
 def read_tidy(path: str | os.PathLike) -> pd.DataFrame:
     """Read a tidy table CSV (a leading ``# SIMULATED`` line is skipped)."""
-    frame = pd.read_csv(path, comment="#", dtype={"term": str, "label": str},
-                        keep_default_na=False, na_values=[""])
+    frame = pd.read_csv(
+        path,
+        comment="#",
+        dtype={"term": str, "label": str},
+        keep_default_na=False,
+        na_values=[""],
+    )
     missing = [c for c in TIDY_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: not a tidy table, columns {missing} are missing")
@@ -138,7 +157,11 @@ def read_notes(path: str | os.PathLike) -> tuple[str | None, list[str]]:
 def format_value(value: float, stat: str) -> str:
     """A number as the study prints it: counts whole, thresholds to 4 significant
     digits, everything else to 3 decimals; a missing value is empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+    if (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or pd.isna(value)
+    ):
         return ""
     if stat in INTEGER_STATS:
         return f"{int(round(value))}"
@@ -196,11 +219,15 @@ def _test_note(rows: pd.DataFrame) -> str:
     value = {s: v for s, v in zip(rows["stat"], rows["value"])}
     column, label = rows["column"].iloc[0], rows["label"].iloc[0]
     if {"F", "df", "df_denom", "p"} <= set(value):
-        text = (f"({column}) {label}: F({int(value['df'])}, {int(value['df_denom'])}) = "
-                f"{format_value(value['F'], 'F')}, p = {format_value(value['p'], 'p')}")
+        text = (
+            f"({column}) {label}: F({int(value['df'])}, {int(value['df_denom'])}) = "
+            f"{format_value(value['F'], 'F')}, p = {format_value(value['p'], 'p')}"
+        )
         if pd.notna(value.get("perm_p")):
-            text += (f"; permutation p = {format_value(value['perm_p'], 'p')} "
-                     f"({int(value.get('permutations', 0))} permutations)")
+            text += (
+                f"; permutation p = {format_value(value['perm_p'], 'p')} "
+                f"({int(value.get('permutations', 0))} permutations)"
+            )
         return text + "."
     shown = ", ".join(f"{s} = {format_value(v, s)}" for s, v in value.items())
     return f"({column}) {label}: {shown}."
@@ -217,19 +244,26 @@ def _regression(frame: pd.DataFrame, number: int, outcome: str | None) -> PaperT
 
     body: list[tuple[str, list[Cell]]] = []
     for term in _ordered_terms(frame):
-        cells = [frame[(frame["column"] == c) & (frame["term"] == term)] for c in models]
+        cells = [
+            frame[(frame["column"] == c) & (frame["term"] == term)] for c in models
+        ]
         body.append((display_term(term), [_cell(rows, "coef") for rows in cells]))
         se = [_cell(rows, "se") for rows in cells]
         body.append(("", [Cell(f"({s.text})") if s.text else Cell() for s in se]))
     rule_before = {len(body)}
 
     in_models = frame[frame["column"].isin(models)]
-    extra = in_models[(in_models["term"] != "") & ~in_models["stat"].isin(["coef", "se"])]
+    extra = in_models[
+        (in_models["term"] != "") & ~in_models["stat"].isin(["coef", "se"])
+    ]
     keys = [("", stat) for stat in MODEL_STATS]
     keys += list(dict.fromkeys(zip(extra["term"], extra["stat"])))
     for term, stat in keys:
         cells = [
-            _cell(in_models[(in_models["column"] == c) & (in_models["term"] == term)], stat)
+            _cell(
+                in_models[(in_models["column"] == c) & (in_models["term"] == term)],
+                stat,
+            )
             for c in models
         ]
         if any(cell.text for cell in cells):
@@ -240,7 +274,9 @@ def _regression(frame: pd.DataFrame, number: int, outcome: str | None) -> PaperT
     notes += [_test_note(rows) for _, rows in tests.groupby("column", sort=True)]
     unprinted = sorted(set(in_models["stat"]) & UNPRINTED_STATS)
     if unprinted:
-        notes.append(f"Also in the tidy table, not printed here: {', '.join(unprinted)}.")
+        notes.append(
+            f"Also in the tidy table, not printed here: {', '.join(unprinted)}."
+        )
     if any(labels[c] in SHORT_LABELS for c in models):
         notes.append("FTZ: pilot free trade zone.")
     return PaperTable(number, "", "", header, body, outcome, rule_before, notes)
@@ -256,20 +292,28 @@ def _descriptives(frame: pd.DataFrame, number: int) -> PaperTable:
 
 
 def _threshold_tests(frame: pd.DataFrame, number: int) -> PaperTable:
-    top = [Cell(), Cell(), Cell(), Cell("Critical values", span=3), Cell(), Cell()]
-    header = [top, [Cell(name) for _, name in TEST_STATS] + [Cell("95% CI")]]
+    top = [Cell(), Cell(), Cell(), Cell("Critical values", span=3), Cell()]
+    header = [top, [Cell(name) for _, name in TEST_STATS]]
     body = []
-    for column, rows in frame.groupby("column", sort=True):
-        cells = [_cell(rows, stat) for stat, _ in TEST_STATS]
+    for _, rows in frame.groupby("column", sort=True):
+        body.append(
+            (
+                f"{rows['label'].iloc[0]} threshold".capitalize(),
+                [_cell(rows, stat) for stat, _ in TEST_STATS],
+            )
+        )
         low, high = _cell(rows, "ci_low").text, _cell(rows, "ci_high").text
-        cells.append(Cell(f"[{low}, {high}]" if low and high else ""))
-        body.append((f"{rows['label'].iloc[0]} threshold".capitalize(), cells))
+        if low and high:
+            body.append(
+                ("", [Cell()] * (len(TEST_STATS) - 1) + [Cell(f"[{low}, {high}]")])
+            )
     variable = frame["term"].iloc[0] if len(frame) else ""
     notes = [
         f"Threshold variable and regime regressor: {variable}. F: likelihood-ratio F "
         "of each threshold against one fewer; p and critical values (1%, 5%, 10%) "
-        "from the bootstrap (BS reps replications); 95% CI: likelihood-ratio interval "
-        "of the threshold. *, ** and ***: bootstrap p below 10%, 5% and 1%.",
+        "from the bootstrap (BS reps replications); beneath each threshold its 95% "
+        "likelihood-ratio interval in brackets. *, ** and ***: bootstrap p below 10%, "
+        "5% and 1%.",
     ]
     return PaperTable(number, "", "Test", header, body, None, set(), notes)
 
@@ -368,10 +412,24 @@ def to_csv_text(table: PaperTable) -> str:
 
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
-    "≤": r"$\le$", "≥": r"$\ge$", "×": r"$\times$", "−": r"$-$", "<": r"$<$",
-    ">": r"$>$", "χ": r"$\chi$", "²": r"$^2$",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\^{}",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "×": r"$\times$",
+    "−": r"$-$",
+    "<": r"$<$",
+    ">": r"$>$",
+    "χ": r"$\chi$",
+    "²": r"$^2$",
 }
 
 
@@ -420,6 +478,7 @@ def to_latex(table: PaperTable, label: str) -> str:
         rf"  \caption{{{latex_escape(caption)}}}",
         rf"  \label{{{label}}}",
         r"  \small",
+        *([r"  \setlength{\tabcolsep}{3pt}"] if table.n_columns >= WIDE_TABLE else []),
         rf"  \begin{{tabular}}{{@{{}}{columns}@{{}}}}",
         r"    \toprule",
     ]
@@ -427,17 +486,24 @@ def to_latex(table: PaperTable, label: str) -> str:
         last = position == len(table.header) - 1
         lines += _latex_header_row(row, table.stub if last else "")
     if table.outcome:
-        lines.append("    & " + " & ".join([latex_escape(table.outcome)] * table.n_columns)
-                     + r" \\")
+        lines.append(
+            "    & "
+            + " & ".join([latex_escape(table.outcome)] * table.n_columns)
+            + r" \\"
+        )
     lines.append(r"    \midrule")
     for position, (name, cells) in enumerate(table.body):
         if position in table.rule_before:
             lines.append(r"    \midrule")
-        lines.append("    " + " & ".join([latex_escape(name), *map(_latex_cell, cells)])
-                     + r" \\")
+        lines.append(
+            "    " + " & ".join([latex_escape(name), *map(_latex_cell, cells)]) + r" \\"
+        )
     lines += [r"    \bottomrule", r"  \end{tabular}"]
     if table.notes:
-        lines += [r"  \par\smallskip", r"  \begin{minipage}{0.95\linewidth}\footnotesize"]
+        lines += [
+            r"  \par\smallskip",
+            r"  \begin{minipage}{0.95\linewidth}\footnotesize",
+        ]
         lines += [f"  {latex_escape(note)}\\par" for note in table.notes]
         lines.append(r"  \end{minipage}")
     lines.append(r"\end{table}")
@@ -464,9 +530,11 @@ def html_page(title: str, body: str, simulated: bool = False) -> str:
     """A self-contained HTML page (for the Snakemake report's viewer)."""
     heading = html.escape(title)
     if simulated:
-        heading = f'<span class="simulated">{html.escape(SIMULATED_TITLE)}</span>{heading}'
+        heading = (
+            f'<span class="simulated">{html.escape(SIMULATED_TITLE)}</span>{heading}'
+        )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_HTML_STYLE}</style>\n</head>\n"
         f"<body>\n<h1>{heading}</h1>\n{body}\n</body>\n</html>\n"
     )
@@ -485,27 +553,48 @@ def to_html(table: PaperTable) -> str:
     head = []
     for position, row in enumerate(table.header):
         stub = table.stub if position == len(table.header) - 1 else ""
-        head.append("<tr><th>" + html.escape(stub) + "</th>"
-                    + "".join(_html_cell(c, "th") for c in row) + "</tr>")
+        head.append(
+            "<tr><th>"
+            + html.escape(stub)
+            + "</th>"
+            + "".join(_html_cell(c, "th") for c in row)
+            + "</tr>"
+        )
     if table.outcome:
-        head.append("<tr><th></th>" + f"<th>{html.escape(table.outcome)}</th>" * table.n_columns
-                    + "</tr>")
+        head.append(
+            "<tr><th></th>"
+            + f"<th>{html.escape(table.outcome)}</th>" * table.n_columns
+            + "</tr>"
+        )
     rows = []
     for position, (name, cells) in enumerate(table.body):
         css = ' class="rule"' if position in table.rule_before else ""
-        rows.append(f"<tr{css}><td>{html.escape(name)}</td>"
-                    + "".join(_html_cell(c) for c in cells) + "</tr>")
-    notes = "".join(f'<p class="note">{html.escape(note)}</p>\n' for note in table.notes)
-    body = ("<table>\n<thead>\n" + "\n".join(head) + "\n</thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody>\n</table>\n" + notes)
+        rows.append(
+            f"<tr{css}><td>{html.escape(name)}</td>"
+            + "".join(_html_cell(c) for c in cells)
+            + "</tr>"
+        )
+    notes = "".join(
+        f'<p class="note">{html.escape(note)}</p>\n' for note in table.notes
+    )
+    body = (
+        "<table>\n<thead>\n"
+        + "\n".join(head)
+        + "\n</thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+        + notes
+    )
     return html_page(table.title, body, table.simulated)
 
 
 def grid_markdown(frame: pd.DataFrame) -> str:
     """A frame of display strings as a Markdown table (no title, no notes)."""
     text = frame.astype(str)
-    lines = ["| " + " | ".join(map(str, text.columns)) + " |",
-             "|" + "---|" * len(text.columns)]
+    lines = [
+        "| " + " | ".join(map(str, text.columns)) + " |",
+        "|" + "---|" * len(text.columns),
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in text.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
@@ -517,5 +606,10 @@ def grid_html(frame: pd.DataFrame) -> str:
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     ]
-    return ("<table>\n<thead><tr>" + head + "</tr></thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody>\n</table>\n")
+    return (
+        "<table>\n<thead><tr>"
+        + head
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+    )

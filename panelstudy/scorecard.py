@@ -50,13 +50,36 @@ __all__ = [
 ]
 
 SCORECARD_COLUMNS = [
-    "table", "column", "label", "our_label", "term", "stat", "published",
-    "published_stars", "value", "stars", "difference", "same_sign", "same_stars",
-    "status", "note",
+    "table",
+    "column",
+    "label",
+    "our_label",
+    "term",
+    "stat",
+    "published",
+    "published_stars",
+    "value",
+    "stars",
+    "difference",
+    "same_sign",
+    "same_stars",
+    "status",
+    "note",
 ]
 PLANTED_COLUMNS = [
-    "quantity", "planted", "table", "term", "value", "se", "ci_low", "ci_high",
-    "difference", "same_sign", "covered", "stars", "note",
+    "quantity",
+    "planted",
+    "table",
+    "term",
+    "value",
+    "se",
+    "ci_low",
+    "ci_high",
+    "difference",
+    "same_sign",
+    "covered",
+    "stars",
+    "note",
 ]
 COMPARED, NOT_ESTIMATED = "compared", "not estimated"
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -66,8 +89,9 @@ _THRESHOLD_VALUE = rf"(?:(?<=[<>=])|^){_NUMBER}(?=[<>]|$)"
 
 def read_published(path) -> pd.DataFrame:
     """The published cells (``table, column, label, term, stat, value, stars``)."""
-    frame = pd.read_csv(path, dtype={"term": str, "label": str}, keep_default_na=False,
-                        na_values=[""])
+    frame = pd.read_csv(
+        path, dtype={"term": str, "label": str}, keep_default_na=False, na_values=[""]
+    )
     frame["term"] = frame["term"].fillna("")
     frame["stars"] = pd.to_numeric(frame["stars"]).astype("Int64")
     return frame
@@ -142,11 +166,21 @@ def compare_published(
     for cell in published.itertuples():
         table, column = int(cell.table), int(cell.column)
         record = {
-            "table": table, "column": column, "label": cell.label, "our_label": None,
-            "term": cell.term, "stat": cell.stat, "published": float(cell.value),
-            "published_stars": cell.stars, "value": math.nan, "stars": pd.NA,
-            "difference": math.nan, "same_sign": pd.NA, "same_stars": pd.NA,
-            "status": NOT_ESTIMATED, "note": "",
+            "table": table,
+            "column": column,
+            "label": cell.label,
+            "our_label": None,
+            "term": cell.term,
+            "stat": cell.stat,
+            "published": float(cell.value),
+            "published_stars": cell.stars,
+            "value": math.nan,
+            "stars": pd.NA,
+            "difference": math.nan,
+            "same_sign": pd.NA,
+            "same_stars": pd.NA,
+            "status": NOT_ESTIMATED,
+            "note": "",
         }
         lacking = [v for v in _variables(cell.term) if v in missing_variables]
         ours_table = ours.get(table)
@@ -169,8 +203,11 @@ def compare_published(
             value = float(found.value)
             stars = 0 if pd.isna(found.stars) else int(found.stars)
             record.update(
-                our_label=found.label, value=value, stars=stars,
-                difference=value - float(cell.value), status=COMPARED,
+                our_label=found.label,
+                value=value,
+                stars=stars,
+                difference=value - float(cell.value),
+                status=COMPARED,
             )
             if float(cell.value) != 0.0:
                 record["same_sign"] = _sign(value) == _sign(float(cell.value))
@@ -196,7 +233,9 @@ def _counts(card: pd.DataFrame) -> dict[str, int]:
     (a published 0.000 has none; a standard error, N or R2 is positive in any table),
     significance over compared cells that carry stars (coefficients, Table 6's F)."""
     compared = card[card["status"] == COMPARED]
-    coefficients = compared[(compared["stat"] == "coef") & compared["same_sign"].notna()]
+    coefficients = compared[
+        (compared["stat"] == "coef") & compared["same_sign"].notna()
+    ]
     starred = compared[compared["same_stars"].notna()]
     both = coefficients[coefficients["same_stars"].notna()]
     return {
@@ -254,8 +293,11 @@ def _estimate(table: pd.DataFrame | None, term: str) -> tuple[float, float, int 
     if coef.empty:
         return math.nan, math.nan, None
     stars = coef["stars"].iloc[0]
-    return (float(coef["value"].iloc[0]), float(se.iloc[0]) if len(se) else math.nan,
-            0 if pd.isna(stars) else int(stars))
+    return (
+        float(coef["value"].iloc[0]),
+        float(se.iloc[0]) if len(se) else math.nan,
+        0 if pd.isna(stars) else int(stars),
+    )
 
 
 def compare_planted(
@@ -296,44 +338,95 @@ def compare_planted(
         found = not math.isnan(value)
         if covered is None:
             covered = low <= truth <= high
-        rows.append({
-            "quantity": quantity, "planted": truth, "table": table, "term": term,
-            "value": value, "se": se, "ci_low": low, "ci_high": high,
-            "difference": value - truth if found else math.nan,
-            "same_sign": (_sign(value) == _sign(truth)) if found else pd.NA,
-            "covered": covered if found else pd.NA,
-            "stars": stars, "note": note if found else f"not estimated: {note}",
-        })
+        rows.append(
+            {
+                "quantity": quantity,
+                "planted": truth,
+                "table": table,
+                "term": term,
+                "value": value,
+                "se": se,
+                "ci_low": low,
+                "ci_high": high,
+                "difference": value - truth if found else math.nan,
+                "same_sign": (_sign(value) == _sign(truth)) if found else pd.NA,
+                "covered": covered if found else pd.NA,
+                "stars": stars,
+                "note": note if found else f"not estimated: {note}",
+            }
+        )
 
     def add_slope(quantity, table_number, table, term, note):
         value, se, stars = _estimate(table, term)
-        add(quantity, table_number, term, value, se, value - quantile * se,
-            value + quantile * se, stars, note)
+        add(
+            quantity,
+            table_number,
+            term,
+            value,
+            se,
+            value - quantile * se,
+            value + quantile * se,
+            stars,
+            note,
+        )
 
     for quantity in planted:
         if quantity == "index_scale":
             continue
         if quantity == "threshold":
             if not regimes:
-                add(quantity, 7, "", math.nan, math.nan, math.nan, math.nan, None,
-                    "Table 7 has no regime model")
+                add(
+                    quantity,
+                    7,
+                    "",
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    None,
+                    "Table 7 has no regime model",
+                )
                 continue
             values = _thresholds_of(regimes[0]) + _thresholds_of(regimes[-1])
             value = min(values, key=lambda g: abs(g - float(planted[quantity])))
-            low, high, note = _threshold_interval(table6, value, candidates, lower_regime)
+            low, high, note = _threshold_interval(
+                table6, value, candidates, lower_regime
+            )
             truth = float(planted[quantity])
-            inside = (pd.NA if math.isnan(low) else
-                      (low <= truth < high) if lower_regime == "<=" else (low < truth <= high))
+            inside = (
+                pd.NA
+                if math.isnan(low)
+                else (
+                    (low <= truth < high)
+                    if lower_regime == "<="
+                    else (low < truth <= high)
+                )
+            )
             add(quantity, 7, regimes[0], value, math.nan, low, high, None, note, inside)
         elif quantity.endswith("(AI<=threshold)"):
-            add_slope(quantity, 7, table7, regimes[0] if regimes else quantity,
-                      "lowest regime of Table 7")
+            add_slope(
+                quantity,
+                7,
+                table7,
+                regimes[0] if regimes else quantity,
+                "lowest regime of Table 7",
+            )
         elif quantity.endswith("(AI>threshold)"):
-            add_slope(quantity, 7, table7, regimes[-1] if regimes else quantity,
-                      "highest regime of Table 7")
+            add_slope(
+                quantity,
+                7,
+                table7,
+                regimes[-1] if regimes else quantity,
+                "highest regime of Table 7",
+            )
         elif quantity.startswith("AI x (IPP"):
-            add_slope(quantity, 8, table8, "AI x IPP",
-                      "Table 8's raw product has the centred product's slope")
+            add_slope(
+                quantity,
+                8,
+                table8,
+                "AI x IPP",
+                "Table 8's raw product has the centred product's slope",
+            )
         elif quantity == "IPP":
             add_slope(quantity, 8, table8, "IPP", "moderator's main effect, Table 8")
         else:
@@ -351,20 +444,26 @@ def _threshold_interval(
     """Table 6's LR interval of the step that found ``value``, as a set of values."""
     if table6 is None or table6.empty:
         return math.nan, math.nan, "no Table 6: no interval"
-    found = table6[(table6["stat"] == "threshold") & np.isclose(table6["value"], value,
-                                                                 rtol=1e-6)]
+    found = table6[
+        (table6["stat"] == "threshold") & np.isclose(table6["value"], value, rtol=1e-6)
+    ]
     if found.empty:
         return math.nan, math.nan, "the threshold was moved by refinement: no interval"
     column = found["column"].iloc[0]
     cells = table6[table6["column"] == column].set_index("stat")["value"]
-    start, end, _, _ = identified_set(candidates, cells["ci_low"], cells["ci_high"],
-                                      lower_regime)
-    return start, end, (
-        f"Table 6 column {column} LR interval [{cells['ci_low']:.6g}, "
-        f"{cells['ci_high']:.6g}] of candidate values, widened to the values that "
-        f"split the sample alike: [{start:.6g}, {end:.6g})"
-        if lower_regime == "<=" else
-        f"Table 6 column {column} LR interval, widened: ({start:.6g}, {end:.6g}]"
+    start, end, _, _ = identified_set(
+        candidates, cells["ci_low"], cells["ci_high"], lower_regime
+    )
+    return (
+        start,
+        end,
+        (
+            f"Table 6 column {column} LR interval [{cells['ci_low']:.6g}, "
+            f"{cells['ci_high']:.6g}] of candidate values, widened to the values that "
+            f"split the sample alike: [{start:.6g}, {end:.6g})"
+            if lower_regime == "<="
+            else f"Table 6 column {column} LR interval, widened: ({start:.6g}, {end:.6g}]"
+        ),
     )
 
 
@@ -389,52 +488,64 @@ def _stars(count) -> str:
 
 def published_display(card: pd.DataFrame) -> pd.DataFrame:
     """The published scorecard as display strings, numbers as the study prints them."""
-    return pd.DataFrame({
-        "table": card["table"],
-        "column": card["column"],
-        "term": card["term"],
-        "stat": card["stat"],
-        "ours": [format_value(v, s) for v, s in zip(card["value"], card["stat"])],
-        "published": [format_value(v, s) for v, s in zip(card["published"], card["stat"])],
-        "difference": [format_value(v, s) for v, s in zip(card["difference"], card["stat"])],
-        "same sign": card["same_sign"].map(_yes_no),
-        "stars (ours / published)": [
-            "" if pd.isna(p) else f"{_stars(o)} / {_stars(p)}"
-            for o, p in zip(card["stars"], card["published_stars"])
-        ],
-        "same stars": card["same_stars"].map(_yes_no),
-        "status": card["status"],
-        "note": card["note"].fillna(""),
-    })
+    return pd.DataFrame(
+        {
+            "table": card["table"],
+            "column": card["column"],
+            "term": card["term"],
+            "stat": card["stat"],
+            "ours": [format_value(v, s) for v, s in zip(card["value"], card["stat"])],
+            "published": [
+                format_value(v, s) for v, s in zip(card["published"], card["stat"])
+            ],
+            "difference": [
+                format_value(v, s) for v, s in zip(card["difference"], card["stat"])
+            ],
+            "same sign": card["same_sign"].map(_yes_no),
+            "stars (ours / published)": [
+                "" if pd.isna(p) else f"{_stars(o)} / {_stars(p)}"
+                for o, p in zip(card["stars"], card["published_stars"])
+            ],
+            "same stars": card["same_stars"].map(_yes_no),
+            "status": card["status"],
+            "note": card["note"].fillna(""),
+        }
+    )
 
 
 def planted_display(card: pd.DataFrame) -> pd.DataFrame:
     """The planted scorecard as display strings (4 significant digits)."""
+
     def number(value) -> str:
         return "" if pd.isna(value) else f"{value:.4g}"
 
-    return pd.DataFrame({
-        "planted effect": card["quantity"],
-        "planted": card["planted"].map(number),
-        "table": card["table"],
-        "our term": card["term"],
-        "estimate": card["value"].map(number),
-        "se": card["se"].map(number),
-        "95% interval": [
-            "" if pd.isna(a) else f"[{number(a)}, {number(b)}]"
-            for a, b in zip(card["ci_low"], card["ci_high"])
-        ],
-        "difference": card["difference"].map(number),
-        "same sign": card["same_sign"].map(_yes_no),
-        "covered": card["covered"].map(_yes_no),
-        "stars": card["stars"].map(_stars),
-        "note": card["note"],
-    })
+    return pd.DataFrame(
+        {
+            "planted effect": card["quantity"],
+            "planted": card["planted"].map(number),
+            "table": card["table"],
+            "our term": card["term"],
+            "estimate": card["value"].map(number),
+            "se": card["se"].map(number),
+            "95% interval": [
+                "" if pd.isna(a) else f"[{number(a)}, {number(b)}]"
+                for a, b in zip(card["ci_low"], card["ci_high"])
+            ],
+            "difference": card["difference"].map(number),
+            "same sign": card["same_sign"].map(_yes_no),
+            "covered": card["covered"].map(_yes_no),
+            "stars": card["stars"].map(_stars),
+            "note": card["note"],
+        }
+    )
 
 
 def render_markdown(
-    title: str, summary: Sequence[str], sections: Sequence[tuple[str, pd.DataFrame]],
-    notes: Sequence[str], simulated: bool = False,
+    title: str,
+    summary: Sequence[str],
+    sections: Sequence[tuple[str, pd.DataFrame]],
+    notes: Sequence[str],
+    simulated: bool = False,
 ) -> str:
     """Scorecard Markdown: title, summary lines, one table per section, notes."""
     lines = [f"# {SIMULATED_TITLE if simulated else ''}{title}", ""]
@@ -446,8 +557,11 @@ def render_markdown(
 
 
 def render_html(
-    title: str, summary: Sequence[str], sections: Sequence[tuple[str, pd.DataFrame]],
-    notes: Sequence[str], simulated: bool = False,
+    title: str,
+    summary: Sequence[str],
+    sections: Sequence[tuple[str, pd.DataFrame]],
+    notes: Sequence[str],
+    simulated: bool = False,
 ) -> str:
     """The same scorecard as a self-contained HTML page for the report."""
     escape = html.escape

@@ -78,7 +78,7 @@ rule paper_table:
             "results/{dataset}/tables/{name}_paper.html",
             caption="../report/paper_table.rst",
             category="1. Tables",
-            labels={"table": "{name}", "layout": "as printed in the study"},
+            labels={"table": "{name}"},
         ),
     params:
         number=paper_table_number,

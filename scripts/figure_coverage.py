@@ -11,11 +11,20 @@ from panelstudy.paper_tables import grid_html, html_page
 log = log_to_file(snakemake.log[0])
 simulated = snakemake.params.simulated
 coverage = pd.read_csv(snakemake.input.coverage, comment="#")
-log.info("read %s: %d variables", snakemake.input.coverage, coverage["variable"].nunique())
-save_figure(coverage_figure(coverage, simulated=simulated), snakemake.output.png,
-            snakemake.output.pdf)
+log.info(
+    "read %s: %d variables", snakemake.input.coverage, coverage["variable"].nunique()
+)
+save_figure(
+    coverage_figure(coverage, simulated=simulated),
+    snakemake.output.png,
+    snakemake.output.pdf,
+)
 grid = coverage_grid(coverage)
-note = ("<p>Provinces with an observed value in each year; '+ n filled' counts values "
-        "filled by interpolation, 'n missing' values still missing after filling.</p>\n")
-write_text(html_page("Data coverage: variable by year", note + grid_html(grid), simulated),
-           snakemake.output.html)
+note = (
+    "<p>Provinces with an observed value in each year; '+ n filled' counts values "
+    "filled by interpolation, 'n missing' values still missing after filling.</p>\n"
+)
+write_text(
+    html_page("Data coverage: variable by year", note + grid_html(grid), simulated),
+    snakemake.output.html,
+)

@@ -16,6 +16,7 @@ if len(full):
     last = full.loc[full["column"].idxmax()]
     reference = (f"full sample, Table 3 ({int(last['column'])})", float(last["value"]))
 log.info("%s in %d group fits; reference %s", core, len(groups), reference)
-figure = coefficient_figure(groups, core, reference=reference,
-                            simulated=snakemake.params.simulated)
+figure = coefficient_figure(
+    groups, core, reference=reference, simulated=snakemake.params.simulated
+)
 save_figure(figure, snakemake.output.png, snakemake.output.pdf)

@@ -7,7 +7,11 @@ from panelstudy.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
 weights = pd.read_csv(snakemake.input.weights, comment="#")
-log.info("read %s: %d indicators in %d dimensions", snakemake.input.weights, len(weights),
-         weights["dimension"].nunique())
+log.info(
+    "read %s: %d indicators in %d dimensions",
+    snakemake.input.weights,
+    len(weights),
+    weights["dimension"].nunique(),
+)
 figure = weights_figure(weights, simulated=snakemake.params.simulated)
 save_figure(figure, snakemake.output.png, snakemake.output.pdf)

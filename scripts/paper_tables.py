@@ -20,10 +20,16 @@ title, notes = read_notes(snakemake.input.md)
 log.info("read %s: %d cells, %d notes", snakemake.input.csv, len(frame), len(notes))
 
 table = paper_layout(
-    frame, params.number, title=title, notes=notes, outcome=params.outcome,
+    frame,
+    params.number,
+    title=title,
+    notes=notes,
+    outcome=params.outcome,
     simulated=params.simulated,
 )
-log.info("%s: %d body rows, %d value columns", table.title, len(table.body), table.n_columns)
+log.info(
+    "%s: %d body rows, %d value columns", table.title, len(table.body), table.n_columns
+)
 write_text(to_latex(table, label=params.label), snakemake.output.tex)
 write_text(to_markdown(table), snakemake.output.md)
 write_text(to_csv_text(table), snakemake.output.csv)

@@ -22,7 +22,9 @@ from panelstudy.scorecard import (
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
-tables = {int(n): read_tidy(path) for n, path in zip(params.numbers, snakemake.input.tables)}
+tables = {
+    int(n): read_tidy(path) for n, path in zip(params.numbers, snakemake.input.tables)
+}
 log.info("read our Tables %s", sorted(tables))
 
 if params.planted:
@@ -32,9 +34,14 @@ if params.planted:
     analysis = pd.read_parquet(snakemake.input.analysis)
     clusters = analysis[params.entity].nunique()
     card = compare_planted(
-        planted, tables.get(7), tables.get(8), tables.get(6),
-        profile.loc[profile["step"] == 1, "candidate"].unique(), clusters,
-        lower_regime=params.lower_regime, confidence=params.confidence,
+        planted,
+        tables.get(7),
+        tables.get(8),
+        tables.get(6),
+        profile.loc[profile["step"] == 1, "candidate"].unique(),
+        clusters,
+        lower_regime=params.lower_regime,
+        confidence=params.confidence,
     )
     summary = planted_summary(card, params.confidence)
     sections = [("Planted effects and their estimates", planted_display(card))]
@@ -56,11 +63,17 @@ else:
     card = compare_published(published, tables, params.missing)
     summary = published_summary(card, params.dataset)
     by_table = summary_by_table(card)
-    sections = [("Counts by table", by_table), ("Every published cell", published_display(card))]
+    sections = [
+        ("Counts by table", by_table),
+        ("Every published cell", published_display(card)),
+    ]
     notes = [
-        "A comparison, not a pass/fail: see docs/public-nbs.md for the proxies and the "
-        "years of this dataset." if params.dataset == "public-nbs" else
-        "A comparison of every published cell with ours.",
+        (
+            "A comparison, not a pass/fail: see docs/public-nbs.md for the proxies and the "
+            "years of this dataset."
+            if params.dataset == "public-nbs"
+            else "A comparison of every published cell with ours."
+        ),
         "ours minus published = difference; published values are as printed (3 decimals).",
         "Regime terms of Table 7 are matched by regime (lowest, highest), not by the "
         "printed threshold value.",
@@ -73,6 +86,14 @@ else:
 for line in summary:
     log.info(line)
 body = card.to_csv(index=False, lineterminator="\n")
-write_text((SIMULATED_CSV_LINE + "\n" if params.simulated else "") + body, snakemake.output.csv)
-write_text(render_markdown(title, summary, sections, notes, params.simulated), snakemake.output.md)
-write_text(render_html(title, summary, sections, notes, params.simulated), snakemake.output.html)
+write_text(
+    (SIMULATED_CSV_LINE + "\n" if params.simulated else "") + body, snakemake.output.csv
+)
+write_text(
+    render_markdown(title, summary, sections, notes, params.simulated),
+    snakemake.output.md,
+)
+write_text(
+    render_html(title, summary, sections, notes, params.simulated),
+    snakemake.output.html,
+)
