@@ -4,7 +4,8 @@ Modules, one job each: ``settings`` (conventions and their defaults), ``panel`` 
 arrays), ``within`` (the fixed-effects transformation and its adjoint), ``candidates``
 (candidate thresholds, trimming), ``profile`` (SSR at every candidate from running sums),
 ``search`` (sequential search with refinement, F, LR intervals), ``bootstrap``
-(replications in blocks and shards), ``inference`` (p-values, critical values),
+(replications in blocks and shards), ``replication_search`` (the search of a block of
+bootstrap samples at once, at the candidates), ``inference`` (p-values, critical values),
 ``regime_model`` (the final model) and ``rows`` (tidy table rows, presentation only).
 
 Typical use::

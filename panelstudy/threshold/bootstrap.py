@@ -14,17 +14,29 @@ last digit however the work is split.
 
 from __future__ import annotations
 
-import functools
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from panelstudy.threshold.profile import FixedPart, ThresholdProblem
-from panelstudy.threshold.search import ThresholdEstimates, candidate_mask
+from panelstudy.threshold.profile import ThresholdProblem
+from panelstudy.threshold.replication_search import (
+    BlockProfile,
+    ResamplingNull,
+    SortedPanel,
+    add_thresholds,
+    base_profile,
+    best_next,
+    resampling_null,
+    sorted_panel,
+    threshold_crosses,
+)
+from panelstudy.threshold.search import ThresholdEstimates
 from panelstudy.threshold.settings import BootstrapPlan
 
 __all__ = [
@@ -42,6 +54,7 @@ log = logging.getLogger(__name__)
 # block may hold; bounds memory at a few hundred MB whatever the panel's size.
 _BLOCK_ELEMENTS = 2**22
 _MAX_BLOCK = 32
+# Bytes of earlier thresholds' crosses K kept for reuse across blocks and tests.
 _CACHE_BYTES = 2**28
 
 
@@ -81,6 +94,12 @@ class Bootstrap:
     estimates : ThresholdEstimates
         From ``estimate_thresholds(problem)``.
     seed : int
+
+    Notes
+    -----
+    The crosses K of every threshold that bootstrap samples choose as an earlier
+    threshold are kept (up to a memory bound) and shared by all blocks and threads;
+    each is computed alone, so sharing them changes no digit.
     """
 
     def __init__(
@@ -89,71 +108,88 @@ class Bootstrap:
         self.problem = problem
         self.estimates = estimates
         self.seed = seed
-        self._null: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        # Bootstrap samples re-estimate earlier thresholds at many values; keep the recent
-        # factorisations up to a memory bound (any other is recomputed in O(n)).
-        part_bytes = 8 * (problem.transform.rows * (problem.base.shape[1] + 3 * problem.n_regime)
-                          + len(problem.candidates) * problem.n_regime**2)
-        kept = int(np.clip(_CACHE_BYTES // part_bytes, 4, 512))
-        self._fixed_part = functools.lru_cache(maxsize=kept)(problem.fixed_part)
+        self._null: dict[int, ResamplingNull] = {}
+        self._panel: SortedPanel | None = None
+        self._crosses: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        cross_bytes = 8 * len(problem.candidates) * problem.n_regime**2
+        self._kept_crosses = max(4, _CACHE_BYTES // cross_bytes)
 
-    def fixed_part(self, earlier: Sequence[int]) -> FixedPart:
-        return self._fixed_part(tuple(sorted(int(p) for p in earlier)))
+    def sorted_panel(self) -> SortedPanel:
+        """The panel's arrays in q order (built on first use)."""
+        if self._panel is None:
+            self._panel = sorted_panel(self.problem)
+        return self._panel
 
-    def null_model(self, test: int) -> tuple[np.ndarray, np.ndarray]:
-        """Fitted values (m,) and residuals by entity (N, rows per entity) of test k's null."""
+    def null_model(self, test: int) -> ResamplingNull:
+        """Test k's null model: the k-1 thresholds held fixed in step k."""
         if test not in self._null:
-            fixed = self.fixed_part(self.estimates.null_prefixes(test))
+            fixed = self.problem.fixed_part(self.estimates.null_prefixes(test))
             resid = self.problem.residuals(fixed, self.problem.y)
-            by_entity = resid.reshape(self.problem.panel.n_entities, -1)
-            self._null[test] = (self.problem.y - resid, by_entity)
+            self._null[test] = resampling_null(self.problem, self.problem.y - resid, resid)
         return self._null[test]
 
-    def outcomes(self, test: int, replications: Sequence[int]) -> np.ndarray:
-        """Bootstrap outcomes y*, one column per replication, shape (m, B)."""
-        fitted, residuals = self.null_model(test)
-        n_entities = residuals.shape[0]
-        columns = [
-            residuals[draw_entities(self.seed, test, r, n_entities)].ravel()
-            for r in replications
-        ]
-        return fitted[:, None] + np.column_stack(columns)
+    def crosses(self, earlier: np.ndarray) -> list[np.ndarray]:
+        """K of each replication's earlier thresholds: one (B, c, kr, kr) per column."""
+        distinct = np.unique(earlier).tolist()
+        with self._lock:
+            found = {p: self._crosses[p] for p in distinct if p in self._crosses}
+        missing = np.array([p for p in distinct if p not in found], dtype=np.int64)
+        computed = threshold_crosses(self.problem, self.sorted_panel(), missing)
+        found.update(zip(missing.tolist(), computed))
+        with self._lock:
+            for prefix in distinct:
+                self._crosses[prefix] = found[prefix]
+                self._crosses.move_to_end(prefix)
+            while len(self._crosses) > self._kept_crosses:
+                self._crosses.popitem(last=False)
 
-    def _best(self, earlier: tuple[int, ...], step: int, outcomes: np.ndarray):
-        """SSR without and with the best next threshold, and its lower-regime size."""
-        fixed = self.fixed_part(earlier)
-        allowed = candidate_mask(self.problem, fixed, step)
-        ssr_fixed, ssr = self.problem.ssr(fixed, outcomes)
-        if not allowed.any():
-            # No room for another threshold: the statistic is zero.
-            return ssr_fixed, ssr_fixed.copy(), np.full(len(ssr_fixed), -1)
-        ssr = np.where(allowed[:, None], ssr, np.inf)
-        best = np.argmin(ssr, axis=0)
-        columns = np.arange(ssr.shape[1])
-        return ssr_fixed, ssr[best, columns], self.problem.candidates.prefixes[best]
+        table = np.stack([found[p] for p in distinct])
+        slot = np.searchsorted(distinct, earlier)
+        return [table[slot[:, i]] for i in range(earlier.shape[1])]
+
+    def _profile(self, base: BlockProfile, searched: np.ndarray, earlier: np.ndarray):
+        """Profile of the searched replications with their earlier thresholds added."""
+        profile = base if len(searched) == len(base.ssr_fixed) else base.rows(searched)
+        if earlier.shape[1] == 0:
+            return profile
+        positions = np.searchsorted(self.problem.candidates.prefixes, earlier)
+        return add_thresholds(profile, self.crosses(earlier), positions)
 
     def f_statistics(self, test: int, replications: Sequence[int]) -> np.ndarray:
-        """F*_k of each replication, shape (B,)."""
-        outcomes = self.outcomes(test, replications)
-        count = outcomes.shape[1]
+        """F*_k of each replication, shape (B,).
+
+        A replication whose search finds no admissible candidate at some step has no
+        room for another threshold: its statistic is zero.
+        """
+        n_entities = self.problem.panel.n_entities
+        draws = np.stack(
+            [draw_entities(self.seed, test, r, n_entities) for r in replications]
+        )
+        count = len(draws)
+        null = self.null_model(test)
+        base = base_profile(self.problem, self.sorted_panel(), null, draws)
         if self.problem.settings.earlier_thresholds == "fixed":
-            earlier = tuple(sorted(self.estimates.null_prefixes(test)))
-            ssr_null, ssr_alt, _ = self._best(earlier, test, outcomes)
+            held = sorted(self.estimates.null_prefixes(test))
+            earlier = np.tile(np.asarray(held, dtype=np.int64), (count, 1))
+            steps = [test]
         else:
-            current = [()] * count
-            ssr_null, ssr_alt = np.empty(count), np.empty(count)
-            for step in range(1, test + 1):
-                groups: dict[tuple[int, ...], list[int]] = {}
-                for column, earlier in enumerate(current):
-                    groups.setdefault(earlier, []).append(column)
-                for earlier, columns in groups.items():
-                    null, alt, prefixes = self._best(earlier, step, outcomes[:, columns])
-                    if step == test:
-                        ssr_null[columns], ssr_alt[columns] = null, alt
-                    for column, prefix in zip(columns, prefixes):
-                        current[column] = tuple(sorted(earlier + (int(prefix),)))
-        df = self.problem.degrees_of_freedom(test)
-        return (ssr_null - ssr_alt) / (ssr_alt / df)
+            earlier = np.empty((count, 0), dtype=np.int64)
+            steps = list(range(1, test + 1))
+
+        f_stats = np.zeros(count)
+        searched = np.arange(count)
+        for step in steps:
+            profile = self._profile(base, searched, earlier)
+            ssr_alt, best = best_next(self.problem, profile, earlier, step)
+            if step == test:
+                df = self.problem.degrees_of_freedom(test)
+                f_stats[searched] = (profile.ssr_fixed - ssr_alt) / (ssr_alt / df)
+                break
+            room = best >= 0
+            earlier = np.sort(np.column_stack([earlier[room], best[room]]), axis=1)
+            searched = searched[room]
+        return f_stats
 
 
 def run_shard(
@@ -185,19 +221,18 @@ def run_shard(
     size = block_size(problem.n_obs, problem.n_regime, plan.replications)
     blocks = shard_blocks(plan.replications, plan.shards, shard, size)
     tasks = [(test, block) for test in plan.tests for block in blocks]
+    # Shared state is built before the threads start, not raced for inside them.
+    bootstrap.sorted_panel()
     for test in plan.tests:
         bootstrap.null_model(test)
-        if problem.settings.earlier_thresholds == "fixed":
-            bootstrap.fixed_part(bootstrap.estimates.null_prefixes(test))
-    bootstrap.fixed_part(())
     started = time.perf_counter()
     total = sum(len(block) for _, block in tasks)
     done = 0
-    frames = []
+    f_stats = []
     runner = Parallel(n_jobs=threads, prefer="threads", return_as="generator")
     results = runner(delayed(bootstrap.f_statistics)(test, block) for test, block in tasks)
-    for (test, block), f_stats in zip(tasks, results):
-        frames.append(pd.DataFrame({"test": test, "replication": list(block), "f_stat": f_stats}))
+    for (test, block), block_f in zip(tasks, results):
+        f_stats.append(block_f)
         done += len(block)
         if progress is not None:
             elapsed = time.perf_counter() - started
@@ -205,8 +240,8 @@ def run_shard(
                 "shard %d: test %d replications %d-%d done; %d of %d in %.1f s",
                 shard, test, block.start, block.stop - 1, done, total, elapsed,
             )
-    if not frames:
-        return pd.DataFrame({"test": [], "replication": [], "f_stat": []}).astype(
-            {"test": "int64", "replication": "int64", "f_stat": "float64"}
-        )
-    return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({
+        "test": np.array([test for test, block in tasks for _ in block], dtype=np.int64),
+        "replication": np.array([r for _, block in tasks for r in block], dtype=np.int64),
+        "f_stat": np.concatenate([np.empty(0), *f_stats]),
+    })

@@ -97,7 +97,7 @@ def threshold_candidates(
 
 def admissible(
     candidates: Candidates,
-    earlier: Sequence[int],
+    earlier: Sequence[int] | np.ndarray,
     n_obs: int,
     trim_step: float,
     trim_first: float,
@@ -109,18 +109,40 @@ def admissible(
     q ``ceil(trim_first * n)`` (Hansen's code: ends trimmed by the first step's share,
     neighbourhoods of earlier thresholds by the current step's).
 
+    Parameters
+    ----------
+    candidates : Candidates
+    earlier : array_like of int, shape (k,) or (B, k)
+        Lower-regime sizes of the earlier thresholds; one row per bootstrap replication
+        when two-dimensional.
+    n_obs : int
+    trim_step, trim_first : float
+
     Returns
     -------
-    ndarray of bool, shape (c,)
+    ndarray of bool, shape (c,) or (B, c)
     """
-    prefixes = candidates.prefixes
-    bounds = np.sort(np.asarray(earlier, dtype=np.int64))
-    at = np.searchsorted(bounds, prefixes)
-    has_below, has_above = at > 0, at < len(bounds)
-    padded = np.concatenate([[0], bounds, [n_obs]])
-    below, above = padded[at], padded[at + 1]
+    bounds = np.sort(np.asarray(earlier, dtype=np.int64), axis=-1)
     step_min = regime_minimum(trim_step, n_obs)
     end_min = regime_minimum(trim_first, n_obs)
-    need_below = np.where(has_below, step_min, end_min)
-    need_above = np.where(has_above, step_min, end_min)
-    return (prefixes - below >= need_below) & (above - prefixes >= need_above)
+    # The k earlier thresholds leave k + 1 regimes; in each, the admissible lower-regime
+    # sizes form one interval, away from its bounds by the minimum on either side.
+    ends = np.broadcast_to(np.array([0, n_obs]), (*bounds.shape[:-1], 2))
+    below = np.concatenate([ends[..., :1], bounds], axis=-1)
+    above = np.concatenate([bounds, ends[..., 1:]], axis=-1)
+    need = np.full(bounds.shape[-1], step_min)
+    low = below + np.concatenate([[end_min], need])
+    high = above - np.concatenate([need, [end_min]])
+
+    # Candidates are in increasing order, so each interval is a run of them and the mask
+    # is False, True, False, ... repeated over the runs' lengths. An empty interval may
+    # lie out of order; it becomes an empty run at the next run's start.
+    prefixes = candidates.prefixes
+    stops = np.searchsorted(prefixes, high, side="right")
+    starts = np.minimum(np.searchsorted(prefixes, low, side="left"), stops)
+    edges = np.stack([starts, stops], axis=-1).reshape(*low.shape[:-1], -1)
+    edges = np.maximum.accumulate(edges, axis=-1)
+    lengths = np.diff(edges, axis=-1, prepend=0, append=len(prefixes))
+    runs = np.resize([False, True], lengths.shape[-1])
+    mask = np.repeat(np.broadcast_to(runs, lengths.shape).ravel(), lengths.ravel())
+    return mask.reshape(*bounds.shape[:-1], len(prefixes))

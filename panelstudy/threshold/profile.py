@@ -29,7 +29,7 @@ from panelstudy.threshold.panel import PanelArrays
 from panelstudy.threshold.settings import ThresholdSettings
 from panelstudy.threshold.within import WithinTransform
 
-__all__ = ["ThresholdProblem", "FixedPart", "base_design", "year_dummies"]
+__all__ = ["ThresholdProblem", "FixedPart", "base_design", "explained", "year_dummies"]
 
 # A candidate whose regime block is (numerically) spanned by the fixed part has no
 # threshold effect to estimate; it is dropped when H falls below this share of C~'C~.
@@ -137,7 +137,16 @@ class ThresholdProblem:
             settings.lower_regime,
         )
         self._quadratic = self._regime_quadratic()[self.candidates.prefixes - 1]
+        trace = np.trace(self._quadratic, axis1=1, axis2=2)
+        self._collinear_floor = _COLLINEAR_SHARE * trace
         self._base_part: FixedPart | None = None
+        self._base_projection: np.ndarray | None = None
+
+    @property
+    def base_projection(self) -> np.ndarray:
+        """C~'Q at every candidate for the orthonormal basis Q of the base, (c, kr, kb)."""
+        self.fixed_part(())
+        return self._base_projection
 
     @property
     def n_obs(self) -> int:
@@ -215,7 +224,8 @@ class ThresholdProblem:
                 basis, _ = np.linalg.qr(self.base)
                 projected = self.running_cross(basis)
                 denominators = self._quadratic - projected @ projected.transpose(0, 2, 1)
-                self._base_part = FixedPart((), basis, denominators, self._usable(denominators))
+                self._base_projection = projected
+                self._base_part = FixedPart((), basis, denominators, self.usable(denominators))
             return self._base_part
         part = self.fixed_part(earlier[:-1])
         basis, denominators = part.basis, part.denominators
@@ -227,19 +237,34 @@ class ThresholdProblem:
             basis = np.column_stack([basis, direction])
             projected = self.running_cross(direction[:, None])
             denominators = denominators - projected @ projected.transpose(0, 2, 1)
-        return FixedPart(earlier, basis, denominators, self._usable(denominators))
+        return FixedPart(earlier, basis, denominators, self.usable(denominators))
 
-    def _usable(self, denominators: np.ndarray) -> np.ndarray:
-        scale = np.trace(self._quadratic, axis1=1, axis2=2)
+    def usable(self, denominators: np.ndarray) -> np.ndarray:
+        """Candidates whose H is not (numerically) singular, shape (..., c).
+
+        Parameters
+        ----------
+        denominators : ndarray, shape (..., c, kr, kr)
+            H at every candidate, for one or more fixed parts.
+        """
         if self.n_regime == 1:
-            smallest = denominators[:, 0, 0]
+            smallest = denominators[..., 0, 0]
         else:
-            smallest = np.linalg.eigvalsh(denominators)[:, 0]
-        return smallest > _COLLINEAR_SHARE * scale
+            smallest = np.linalg.eigvalsh(denominators)[..., 0]
+        return smallest > self._collinear_floor
 
     def residuals(self, fixed: FixedPart, outcomes: np.ndarray) -> np.ndarray:
         """M_B y for transformed outcomes, shape (m,) or (m, p)."""
         return outcomes - fixed.basis @ (fixed.basis.T @ outcomes)
+
+    def numerators(
+        self, fixed: FixedPart, outcomes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """SSR of the fixed part alone, shape (p,), and b = C~'M_B y~ at every candidate,
+        shape (c, kr, p); ``outcomes`` as in ``ssr``."""
+        outcomes = outcomes.reshape(len(outcomes), -1)
+        resid = self.residuals(fixed, outcomes)
+        return np.einsum("ij,ij->j", resid, resid), self.running_cross(resid)
 
     def ssr(self, fixed: FixedPart, outcomes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """SSR of the fixed part alone and at every candidate.
@@ -256,17 +281,35 @@ class ThresholdProblem:
         ssr : ndarray, shape (c, p)
             Unusable candidates (see ``FixedPart.usable``) hold +inf.
         """
-        outcomes = outcomes.reshape(len(outcomes), -1)
-        resid = self.residuals(fixed, outcomes)
-        ssr_fixed = np.einsum("ij,ij->j", resid, resid)
-        numerators = self.running_cross(resid)
-        if self.n_regime == 1:
-            safe = np.where(fixed.usable, fixed.denominators[:, 0, 0], 1.0)
-            reduction = numerators[:, 0, :] ** 2 / safe[:, None]
-        else:
-            solved = np.linalg.solve(fixed.denominators[fixed.usable], numerators[fixed.usable])
-            reduction = np.zeros((len(self.candidates), outcomes.shape[1]))
-            reduction[fixed.usable] = np.einsum("cap,cap->cp", numerators[fixed.usable], solved)
-        ssr = ssr_fixed[None, :] - reduction
+        ssr_fixed, numerators = self.numerators(fixed, outcomes)
+        reduction = explained(numerators.transpose(2, 0, 1), fixed.denominators, fixed.usable)
+        ssr = ssr_fixed[None, :] - reduction.T
         ssr[~fixed.usable] = np.inf
         return ssr_fixed, ssr
+
+
+def explained(
+    numerators: np.ndarray, denominators: np.ndarray, usable: np.ndarray
+) -> np.ndarray:
+    """SSR reduction b'H^{-1}b at every candidate; meaningless where not usable.
+
+    Parameters
+    ----------
+    numerators : ndarray, shape (..., c, kr)
+    denominators : ndarray, shape (..., c, kr, kr)
+    usable : ndarray of bool, shape (..., c)
+        Leading dimensions of the three broadcast against each other.
+
+    Returns
+    -------
+    ndarray, shape (..., c)
+        Callers mask the candidates that are not usable.
+    """
+    if numerators.shape[-1] == 1:
+        # An unusable candidate may divide by zero; callers mask it.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return numerators[..., 0] ** 2 / denominators[..., 0, 0]
+    identity = np.eye(numerators.shape[-1])
+    safe = np.where(usable[..., None, None], denominators, identity)
+    solved = np.linalg.solve(safe, numerators[..., None])[..., 0]
+    return np.einsum("...a,...a->...", numerators, solved)

@@ -62,3 +62,19 @@ class WithinTransform:
             panel = np.concatenate([panel, padding], axis=1)
         demeaned = panel - panel.sum(axis=1, keepdims=True) / self.n_periods
         return demeaned.reshape(self.n_entities * self.n_periods, *tail)
+
+    def preimage(self, values: np.ndarray) -> np.ndarray:
+        """Raw values whose transform is ``values``, shape (rows,) or (rows, p) -> (n, ...).
+
+        ``values`` must be transformed (without a dropped period, entity means zero):
+        they are their own preimage. With a dropped period, each entity's last period
+        gets minus the sum of the others, so its mean is zero and W returns ``values``.
+        Then for any transformed v, values'v = preimage'(W'v): a sum over raw rows.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if self.mode == "full":
+            return values
+        tail = values.shape[1:]
+        panel = values.reshape(self.n_entities, self.kept_periods, *tail)
+        last = -panel.sum(axis=1, keepdims=True)
+        return np.concatenate([panel, last], axis=1).reshape(-1, *tail)

@@ -1,0 +1,152 @@
+"""The fast bootstrap equals a slow reference that searches each y* on its own.
+
+The reference builds each replication's y* from a least-squares null model and the
+replication's own draw of entities, then runs the observed-data search on it:
+``estimate_thresholds`` for tests 1 and 2, and step by step with ``search_next`` for
+test 3 (the bootstrap re-estimates earlier thresholds in sequence, without the
+refinement that ``estimate_thresholds`` applies after step 2).
+"""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from panelstudy.threshold import (
+    Bootstrap,
+    ThresholdProblem,
+    ThresholdSettings,
+    admissible,
+    estimate_thresholds,
+    panel_arrays,
+)
+from panelstudy.threshold.bootstrap import draw_entities
+from panelstudy.threshold.replication_search import sorted_panel, threshold_crosses
+from panelstudy.threshold.search import search_next
+
+REPLICATIONS = 20
+SEED = 11
+
+
+def two_threshold_panel(seed: int = 4, entities: int = 40, periods: int = 6):
+    """y = mu_i + x (1 + 0.8 1(q <= -0.4) - 0.6 1(q > 0.5)) + z + e; q has ties."""
+    rng = np.random.default_rng(seed)
+    n = entities * periods
+    q, x, x2, z = rng.normal(size=(4, n))
+    q = np.round(q, 1)
+    slope = 1 + 0.8 * (q <= -0.4) - 0.6 * (q > 0.5)
+    y = np.repeat(rng.normal(size=entities), periods) + slope * x + z + rng.normal(size=n)
+    return pd.DataFrame({
+        "id": np.repeat(np.arange(entities), periods),
+        "t": np.tile(np.arange(periods), entities),
+        "y": y, "x": 20 + x, "x2": x2, "z": z, "q": q,
+    })
+
+
+def fitted_problem(earlier: str, within: str, regime: tuple[str, ...]) -> ThresholdProblem:
+    settings = ThresholdSettings(
+        outcome="y", regime_regressors=regime, threshold_variable="q", controls=["z"],
+        max_thresholds=3, trims=(0.05, 0.05, 0.05), within=within, year_effects=True,
+        earlier_thresholds=earlier,
+    )
+    arrays = panel_arrays(two_threshold_panel(), "id", "t", settings)
+    return ThresholdProblem(arrays, settings)
+
+
+def least_squares_null(problem: ThresholdProblem, prefixes):
+    """Fitted values and residuals of the null model, by a direct regression."""
+    blocks = [problem.transform.apply(problem.regime_block(p)) for p in prefixes]
+    design = np.hstack([problem.base, *blocks])
+    beta, *_ = np.linalg.lstsq(design, problem.y, rcond=None)
+    return design @ beta, problem.y - design @ beta
+
+
+def reference_f(problem: ThresholdProblem, estimates, test: int, replication: int) -> float:
+    """F*_k of one replication, searched alone on its own y*."""
+    fitted, resid = least_squares_null(problem, estimates.null_prefixes(test))
+    n_entities = problem.panel.n_entities
+    draws = draw_entities(SEED, test, replication, n_entities)
+    sample = copy.copy(problem)
+    sample.y = fitted + resid.reshape(n_entities, -1)[draws].ravel()
+    df = problem.degrees_of_freedom(test)
+
+    if problem.settings.earlier_thresholds == "fixed":
+        earlier = estimates.null_prefixes(test)
+    elif test <= 2:
+        return estimate_thresholds(sample).step(test).f_stat
+    else:
+        earlier = []
+        for step in range(1, test):
+            _, ssr, _ = search_next(sample, earlier, step)
+            earlier = sorted(earlier + [int(problem.candidates.prefixes[np.argmin(ssr)])])
+    _, ssr, ssr_null = search_next(sample, earlier, test)
+    return float((ssr_null - ssr.min()) / (ssr.min() / df))
+
+
+CASES = [
+    ("search", "full", ("x",)),
+    ("search", "drop_period", ("x",)),
+    ("search", "full", ("x", "x2")),
+    ("fixed", "full", ("x",)),
+    ("fixed", "drop_period", ("x", "x2")),
+]
+
+
+@pytest.mark.parametrize("earlier, within, regime", CASES)
+def test_every_replication_equals_its_own_search(earlier, within, regime):
+    problem = fitted_problem(earlier, within, regime)
+    estimates = estimate_thresholds(problem)
+    bootstrap = Bootstrap(problem, estimates, SEED)
+    for test in (1, 2, 3):
+        fast = bootstrap.f_statistics(test, range(REPLICATIONS))
+        reference = [reference_f(problem, estimates, test, r) for r in range(REPLICATIONS)]
+        np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("within", ["full", "drop_period"])
+def test_threshold_crosses_equal_direct_products(within):
+    """K = C_g'M C_e at every candidate g, against the transformed blocks themselves."""
+    problem = fitted_problem("search", within, ("x", "x2"))
+    prefixes = problem.candidates.prefixes[[3, len(problem.candidates) // 2, -4]]
+    crosses = threshold_crosses(problem, sorted_panel(problem), prefixes)
+    basis = problem.fixed_part(()).basis
+
+    def residual_block(prefix):
+        block = problem.transform.apply(problem.regime_block(prefix))
+        return block - basis @ (basis.T @ block)
+
+    for d, prefix in enumerate(prefixes):
+        threshold_block = residual_block(prefix)
+        for g in (0, 7, len(problem.candidates) // 3, len(problem.candidates) - 1):
+            candidate_block = problem.transform.apply(
+                problem.regime_block(problem.candidates.prefixes[g])
+            )
+            direct = candidate_block.T @ threshold_block
+            np.testing.assert_allclose(
+                crosses[d, g], direct, rtol=1e-9, atol=1e-9 * np.abs(direct).max()
+            )
+
+
+def test_admissible_for_many_replications_equals_one_at_a_time():
+    problem = fitted_problem("search", "full", ("x",))
+    rng = np.random.default_rng(0)
+    for k in (0, 1, 2):
+        earlier = rng.choice(problem.candidates.prefixes, size=(30, k))
+        together = admissible(problem.candidates, earlier, problem.n_obs, 0.05, 0.1)
+        for row, thresholds in zip(together, earlier):
+            alone = admissible(
+                problem.candidates, list(thresholds), problem.n_obs, 0.05, 0.1
+            )
+            np.testing.assert_array_equal(row, alone)
+
+
+def test_threshold_crosses_do_not_depend_on_their_companions():
+    """Computed alone or with others, each threshold's K is the same to the last digit."""
+    problem = fitted_problem("search", "drop_period", ("x", "x2"))
+    panel = sorted_panel(problem)
+    prefixes = problem.candidates.prefixes[[3, 15, 30, 44]]
+    together = threshold_crosses(problem, panel, prefixes)
+    for d, prefix in enumerate(prefixes):
+        alone = threshold_crosses(problem, panel, np.array([prefix]))
+        np.testing.assert_array_equal(together[d], alone[0])
