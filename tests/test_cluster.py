@@ -5,8 +5,8 @@ as root). The module starts it unless it already runs, and stops what it started
 
 Checked here, with a small bootstrap (SETTINGS) so that the module takes minutes:
 - Tables 6 and 7 through Slurm equal those of a local `--cores 2` run byte for byte;
-- a bootstrap shard cancelled while it runs is retried, with unchanged tables, and its
-  Slurm allocation has the CPUs, memory and time its rule states;
+- a bootstrap shard cancelled while it runs is retried, with unchanged tables; shards
+  get the CPUs, memory and time their rule states, and use no more memory than that;
 - a run whose Snakemake process is killed resumes with `--rerun-incomplete` and runs only
   the jobs whose outputs were missing;
 - `--dry-run` after a finished run plans nothing; after touching a raw extract, nothing
@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -108,8 +109,26 @@ class Run:
     def finished(self, rule: str) -> int:
         return len(re.findall(rf"Finished jobid: \d+ \(Rule: {rule}\)", self.text()))
 
+    def running(self, rule: str) -> list[dict[str, str]]:
+        """Jobs of ``rule`` that Slurm runs now for this run."""
+        run_id = self.slurm_run_id()
+        if not run_id:
+            return []
+        return [job for job in slurm_jobs(run_id) if job["state"] == "RUNNING"
+                and job["comment"].startswith(f"rule_{rule}_")]
+
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        # A test that fails while Snakemake runs leaves neither it nor its jobs behind.
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+            cancel_run(self.slurm_run_id())
 
     def wait(self) -> str:
         try:
@@ -146,9 +165,11 @@ def seconds(elapsed: str) -> int:
 
 
 def megabytes(memory: str) -> int:
-    """squeue's memory column (1030M, 2G) in MB."""
-    factor = {"M": 1, "G": 1024, "T": 1024 * 1024}
-    return int(float(memory[:-1]) * factor[memory[-1]])
+    """A Slurm memory figure (1030M, 2G, 376416K; bare numbers are bytes) in MB."""
+    factor = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+    if memory[-1] in factor:
+        return round(float(memory[:-1]) * factor[memory[-1]])
+    return round(float(memory) / 1024**2)
 
 
 def active(jobs: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -218,42 +239,64 @@ def local_run(tmp_path_factory):
     return repo
 
 
+def memory_used(job_id: str) -> int:
+    """MB a running job holds now at most: the sum over its steps (the batch step runs
+    the submitting Snakemake's job script, step 0 the rule) of their peak resident size
+    so far, as sstat reports it (jobacct_gather/linux samples every second)."""
+    listing = subprocess.run(
+        ["sstat", "-n", "-a", "-P", "-j", job_id, "--format=JobID,MaxRSS"],
+        capture_output=True, text=True,
+    ).stdout
+    return sum(megabytes(line.split("|")[1]) for line in listing.splitlines()
+               if line.count("|") == 1 and line.split("|")[1])
+
+
+@dataclass
+class SlurmRun:
+    repo: Path
+    log: str
+    cancelled: dict[str, str] | None
+    # Slurm job ID of each bootstrap shard seen running -> (MB requested, MB used).
+    shard_memory: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
 @pytest.fixture(scope="module")
 def slurm_run(tmp_path_factory, cluster_env):
-    """The demo study through profiles/slurm; one bootstrap shard is cancelled by
-    scancel a few seconds after it starts running."""
+    """The demo study through profiles/slurm. One bootstrap shard is cancelled by scancel
+    a few seconds after it starts running; the memory of every shard is followed."""
     workspace = tmp_path_factory.mktemp("slurm")
     repo = copy_with_settings(workspace)
     run = Run(repo, cluster_env, workspace / "snakemake.log",
               "--profile", "profiles/slurm")
     cancelled = None
-    while run.process.poll() is None:
-        run_id = run.slurm_run_id()
-        if cancelled is None and run_id:
-            for job in slurm_jobs(run_id):
-                if (job["comment"].startswith("rule_threshold_shard_")
-                        and job["state"] == "RUNNING" and seconds(job["time"]) >= 3):
+    shard_memory = {}
+    with run:
+        while run.process.poll() is None:
+            for job in run.running("threshold_shard"):
+                requested = megabytes(job["memory"])
+                used = max(memory_used(job["id"]), shard_memory.get(job["id"], (0, 0))[1])
+                shard_memory[job["id"]] = (requested, used)
+                if cancelled is None and seconds(job["time"]) >= 3:
                     subprocess.run(["scancel", job["id"]], check=True)
                     cancelled = job
-                    break
-        time.sleep(0.5)
-    log = run.wait()
-    print(f"slurm run with one cancelled shard: {run.elapsed():.0f}s")
-    return repo, log, cancelled
+            time.sleep(0.5)
+        log = run.wait()
+    print(f"slurm run with one cancelled shard: {run.elapsed():.0f}s; shard memory "
+          f"(MB requested, MB used) by Slurm job: {shard_memory}")
+    return SlurmRun(repo, log, cancelled, shard_memory)
 
 
 @requires_slurm
 def test_slurm_tables_equal_local_tables(local_run, slurm_run):
-    slurm_repo, _, _ = slurm_run
     for name in THRESHOLD_TABLES:
         local = (local_run / RESULTS / "tables" / name).read_bytes()
-        slurm = (slurm_repo / RESULTS / "tables" / name).read_bytes()
+        slurm = (slurm_run.repo / RESULTS / "tables" / name).read_bytes()
         assert slurm == local, f"{name} differs between the Slurm and the local run"
 
 
 @requires_slurm
 def test_cancelled_shard_is_retried(slurm_run):
-    _, log, cancelled = slurm_run
+    cancelled, log = slurm_run.cancelled, slurm_run.log
     assert cancelled is not None, "no bootstrap shard was seen running to cancel"
     assert f"SLURM-job '{cancelled['id']}' failed, SLURM status is: 'CANCELLED'" in log
     assert len(re.findall(r"Error in rule threshold_shard:", log)) == 1
@@ -261,24 +304,50 @@ def test_cancelled_shard_is_retried(slurm_run):
 
 
 @requires_slurm
-def test_shard_allocation_matches_its_rule(slurm_run):
-    """The cancelled shard's Slurm allocation is what rules/threshold.smk asks for, and
-    the shard used as many threads as it was given CPUs."""
-    slurm_repo, _, cancelled = slurm_run
+def test_shards_request_what_they_use(slurm_run):
+    """Slurm allocates a shard what rules/threshold.smk states (threads, mem_mb,
+    runtime); the shard runs as many threads as it has CPUs and stays in its memory."""
+    cancelled = slurm_run.cancelled
     assert cancelled is not None, "no bootstrap shard was seen running"
-    assert int(cancelled["cpus"]) == 2
-    assert cancelled["time_limit"] == "1:00:00"
-    assert megabytes(cancelled["memory"]) >= 1024
+    shard_blocks = re.findall(r"^rule threshold_shard:\n(?:    .*\n)+", slurm_run.log,
+                              flags=re.MULTILINE)
+    # Snakemake prints `threads:` only when there is more than one.
+    stated = {(int((re.search(r"threads: (\d+)", block) or [None, 1])[1]),
+               int(re.search(r"mem_mb=(\d+)", block).group(1)),
+               int(re.search(r"runtime=(\d+)", block).group(1)))
+              for block in shard_blocks}
+    assert len(stated) == 1, f"shards state different resources: {stated}"
+    threads, mem_mb, runtime = stated.pop()
+    assert int(cancelled["cpus"]) == threads
+    assert megabytes(cancelled["memory"]) == mem_mb
+    assert seconds(cancelled["time_limit"]) == 60 * runtime
+
     shard = cancelled["comment"].rsplit("_", 1)[-1]
-    shard_log = (slurm_repo / RESULTS / "logs" / f"threshold_shard{shard}.log").read_text()
-    assert f"{cancelled['cpus']} threads" in shard_log
+    shard_log = (slurm_run.repo / RESULTS / "logs" / f"threshold_shard{shard}.log")
+    assert f"{threads} threads" in shard_log.read_text()
+
+    assert slurm_run.shard_memory, "no memory measured for any shard"
+    for job_id, (requested, used) in slurm_run.shard_memory.items():
+        assert 0 < used <= requested, f"shard job {job_id}: {used} MB used of {requested}"
+
+
+def output_rules(repo: Path) -> dict[str, str]:
+    """Rule that writes each output file, from `snakemake --summary`."""
+    summary = snakemake(repo, {}, "--summary")
+    owners = {}
+    for line in summary.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0].startswith(str(RESULTS)):
+            owners[fields[0]] = fields[2]
+    return owners
 
 
 @requires_slurm
 def test_killed_run_resumes_with_what_was_missing(tmp_path_factory, local_run, cluster_env):
     """Start from the finished local run without its threshold outputs; kill Snakemake
     (SIGKILL, as a lost login node) while a bootstrap shard runs and another has finished;
-    cancel what it left in Slurm; resume: only the missing outputs are built."""
+    cancel what it left in Slurm; resume: only the missing outputs and what depends on
+    them are built, and nothing finished before is rewritten."""
     workspace = tmp_path_factory.mktemp("resume")
     repo = workspace / "repo"
     shutil.copytree(local_run, repo, symlinks=True)
@@ -289,40 +358,46 @@ def test_killed_run_resumes_with_what_was_missing(tmp_path_factory, local_run, c
             path.unlink()
 
     run = Run(repo, cluster_env, workspace / "killed.log", "--profile", "profiles/slurm")
-    killed = False
-    while run.process.poll() is None and not killed:
-        run_id = run.slurm_run_id()
-        if run_id and run.finished("threshold_shard") >= 1:
-            running = [job for job in slurm_jobs(run_id)
-                       if job["comment"].startswith("rule_threshold_shard_")
-                       and job["state"] == "RUNNING"]
-            if running:
+    with run:
+        while run.process.poll() is None:
+            if run.finished("threshold_shard") >= 1 and run.running("threshold_shard"):
                 run.process.send_signal(signal.SIGKILL)
                 run.process.wait()
-                killed = True
-        time.sleep(0.5)
-    assert killed, f"the run ended before it could be killed:\n{run.text()[-4000:]}"
+                break
+            time.sleep(0.5)
+        assert run.process.returncode == -signal.SIGKILL, (
+            f"the run ended before it could be killed:\n{run.text()[-4000:]}")
     cancel_run(run.slurm_run_id())
     finished_shards = run.finished("threshold_shard")
 
-    shard_files = sorted((repo / RESULTS / "threshold" / "shards").glob("shard*.parquet"))
-    missing_shards = SHARDS - len(shard_files)
+    shards_dir = repo / RESULTS / "threshold" / "shards"
+    shards_kept = {path: path.read_bytes() for path in shards_dir.glob("shard*.parquet")}
+    missing_shards = SHARDS - len(shards_kept)
     assert 1 <= missing_shards <= SHARDS - finished_shards
     before = output_files(repo)
 
     snakemake(repo, cluster_env, "--unlock")
     plan = job_stats(snakemake(repo, cluster_env, "--profile", "profiles/slurm", "-n"))
-    assert plan == {"threshold_shard": missing_shards, "threshold_merge": 1, "all": 1}
+    assert plan["threshold_shard"] == missing_shards
+    # What a forced merge would run: the missing shards, the merge, what depends on it.
+    downstream = job_stats(snakemake(repo, cluster_env, "--profile", "profiles/slurm",
+                                     "-n", "--forcerun", "threshold_merge"))
+    assert plan == downstream
 
     resume = Run(repo, cluster_env, workspace / "resumed.log",
                  "--profile", "profiles/slurm", "--rerun-incomplete")
-    log = resume.wait()
+    with resume:
+        log = resume.wait()
     print(f"resumed run: {resume.elapsed():.0f}s")
     assert job_stats(log) == plan
 
     after = output_files(repo)
-    changed = sorted(name for name in before if after[name] != before[name])
-    assert changed == [], f"the resumed run rewrote finished outputs: {changed}"
+    owners = output_rules(repo)
+    rewritten = sorted(name for name in before if after[name] != before[name]
+                       and owners.get(name) not in plan)
+    assert rewritten == [], f"the resumed run rewrote outputs it did not plan: {rewritten}"
+    for path, content in shards_kept.items():
+        assert path.read_bytes() == content, f"finished shard {path.name} was rebuilt"
     for name in THRESHOLD_TABLES:
         local = (local_run / RESULTS / "tables" / name).read_bytes()
         assert (repo / RESULTS / "tables" / name).read_bytes() == local, name
@@ -334,8 +409,7 @@ def test_dry_run_after_finished_run_plans_nothing(local_run):
 
 @requires_slurm
 def test_dry_run_after_finished_slurm_run_plans_nothing(slurm_run, cluster_env):
-    slurm_repo, _, _ = slurm_run
-    dry = snakemake(slurm_repo, cluster_env, "--profile", "profiles/slurm", "-n")
+    dry = snakemake(slurm_run.repo, cluster_env, "--profile", "profiles/slurm", "-n")
     assert job_stats(dry) == {}
 
 
@@ -360,11 +434,11 @@ def test_dry_run_after_touching_a_raw_extract(local_run):
 
 
 def test_dry_run_after_changing_a_raw_extract(local_run):
-    """A changed extract reruns every rule downstream of it: all but the simulation."""
-    everything = job_stats(snakemake(local_run, {}, "--cores", "2", "-n", "--forceall"))
-    assert everything["simulate_extracts"] == 1
-    expected = {rule: count for rule, count in everything.items()
-                if rule != "simulate_extracts"}
+    """A changed extract reruns the rules downstream of it, not the simulation."""
+    # The extracts are read by one job, ingest: downstream is what forcing it runs.
+    expected = job_stats(snakemake(local_run, {}, "--cores", "2", "-n",
+                                   "--forcerun", "ingest"))
+    assert "simulate_extracts" not in expected
 
     extract = raw_extract(local_run)
     content, stat = extract.read_bytes(), extract.stat()
@@ -378,6 +452,10 @@ def test_dry_run_after_changing_a_raw_extract(local_run):
 
 
 def test_dry_run_after_changing_a_threshold_setting(local_run):
+    """A changed threshold setting reruns the threshold rules and what depends on them
+    (what forcing the search runs), none of the data, index or regression rules."""
+    downstream = job_stats(snakemake(local_run, {}, "--cores", "2", "-n",
+                                     "--forcerun", "threshold_search"))
     changed = local_run / "threshold-changed.yaml"
     changed.write_text(yaml.safe_dump({"threshold": {"confidence": 0.9}}))
     try:
@@ -385,5 +463,10 @@ def test_dry_run_after_changing_a_threshold_setting(local_run):
                                    configfiles=(changed.name,)))
     finally:
         changed.unlink()
-    assert plan == {"threshold_search": 1, "threshold_shard": SHARDS,
-                    "threshold_merge": 1, "all": 1}
+    assert plan == downstream
+    assert plan["threshold_shard"] == SHARDS
+    assert {"threshold_search", "threshold_merge"} <= plan.keys()
+    untouched = {"ingest", "assemble_panel", "build_index", "analysis_panel",
+                 "table2_descriptives", "table3_baseline", "table4_robustness",
+                 "table5_heterogeneity", "table8_moderation"}
+    assert not untouched & plan.keys()
