@@ -116,7 +116,7 @@ def _variables(term: str) -> list[str]:
 
 def _first_sentence(text: str) -> str:
     sentence = re.split(r"(?<=\.)\s", " ".join(str(text).split()), maxsplit=1)[0]
-    return sentence if len(sentence) <= 160 else sentence[:157] + "..."
+    return sentence if len(sentence) <= 100 else sentence[:97] + "..."
 
 
 def _same_label(ours: str, published: str) -> bool:
@@ -502,10 +502,13 @@ def published_display(card: pd.DataFrame) -> pd.DataFrame:
                 format_value(v, s) for v, s in zip(card["difference"], card["stat"])
             ],
             "same sign": card["same_sign"].map(_yes_no),
-            "stars (ours / published)": [
-                "" if pd.isna(p) else f"{_stars(o)} / {_stars(p)}"
-                for o, p in zip(card["stars"], card["published_stars"])
+            "our stars": [
+                "" if pd.isna(v) or pd.isna(p) else _stars(o)
+                for v, o, p in zip(
+                    card["value"], card["stars"], card["published_stars"]
+                )
             ],
+            "published stars": card["published_stars"].map(_stars),
             "same stars": card["same_stars"].map(_yes_no),
             "status": card["status"],
             "note": card["note"].fillna(""),

@@ -3,8 +3,8 @@ outputs read back (cells equal to the tidy tables, LaTeX structure and compilati
 Snakemake report listing every table and figure with a caption).
 
 ``workflow_run`` runs the workflow once per dataset in a clean copy of the repository
-(bootstrap cut to 49 replications in 2 shards to keep the run short; nothing checked
-here depends on the number) and is shared with test_figures.py and test_scorecard.py.
+(bootstrap cut to 49 replications in 2 shards and 99 permutations to keep the run
+short) and is shared with test_figures.py and test_scorecard.py.
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ from panelstudy.paper_tables import (
 )
 from panelstudy.tables import TIDY_COLUMNS, tidy
 
-FAST_BOOTSTRAP = "threshold:\n  bootstrap:\n    replications: 49\n    shards: 2\n"
+# Fewer bootstrap replications and permutations: nothing checked here depends on them.
+FAST_SETTINGS = (
+    "threshold:\n  bootstrap:\n    replications: 49\n    shards: 2\n"
+    "models:\n  heterogeneity:\n    permutations: 99\n"
+)
 PAPER_TABLES = [
     "table2_descriptives",
     "table3_baseline",
@@ -63,7 +67,7 @@ def workflow_run(dataset: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=f"paper-{dataset}-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     repo = copy_repository(folder)
-    (repo / "fast.yaml").write_text(FAST_BOOTSTRAP)
+    (repo / "fast.yaml").write_text(FAST_SETTINGS)
     args = ["--configfile", "fast.yaml", "--config", f"dataset={dataset}"]
     snakemake(repo, "--cores", "2", *args)
     snakemake(repo, *args, "--report", f"results/{dataset}/report.html")
