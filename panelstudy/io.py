@@ -1,7 +1,10 @@
 """Writing outputs whole or not at all.
 
 Every file is written to a temporary name in the same folder and renamed when complete,
-so a job killed mid-write leaves nothing at the output path.
+so a job killed mid-write leaves nothing at the output path (only, after a SIGKILL, a
+hidden ``.<name>.*.part`` file beside it, which nothing reads). The renamed file gets
+the permissions an ordinary write would give (0666 less the umask), not the owner-only
+mode of a temporary file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,12 @@ import pandas as pd
 __all__ = ["atomic_path", "write_parquet", "write_text", "write_csv"]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
@@ -30,6 +39,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates the file 0600; results are meant to be read by collaborators
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():

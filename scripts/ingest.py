@@ -4,11 +4,19 @@ from pathlib import Path
 
 from panelstudy.io import write_parquet
 from panelstudy.logs import log_to_file
+from panelstudy.provinces import load_provinces
 from panelstudy.readers import check_duplicates, read_series
 
 log = log_to_file(snakemake.log[0])
 raw_root = Path(snakemake.params.raw_root)
 drop = set(snakemake.params.drop_provinces)
+unknown = sorted(drop - set(load_provinces()["code"]))
+if unknown:
+    # a mistyped code would drop nothing, silently
+    raise ValueError(
+        f"drop_provinces {unknown} are not division codes of resources/provinces.csv "
+        "(e.g. 540000 for Tibet)"
+    )
 
 frames = []
 for variable, spec in snakemake.params.series.items():

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from panelstudy.cells import CellError, to_years
+from panelstudy.errors import require_panel_keys
 from panelstudy.io import write_parquet
 from panelstudy.logs import log_to_file
 
@@ -22,7 +24,20 @@ for column in (entity, time):
 
 if pd.api.types.is_datetime64_any_dtype(panel[time]):
     panel[time] = panel[time].dt.year
-panel[time] = panel[time].astype("int64")
+# 2020, 2020.0 and 2020年 become 2020; anything else is an error naming its data row
+rows = [f"data row {i}" for i in range(1, len(panel) + 1)]
+try:
+    panel[time] = to_years(panel[time].tolist(), str(path), rows=rows, columns=time)
+except CellError as error:
+    try:
+        to_years(panel[entity].tolist(), str(path))
+    except CellError:
+        raise error from None
+    raise ValueError(
+        f"{path}: the entity column {entity!r} holds years and the time column "
+        f"{time!r} does not: are entity and time swapped in the catalogue?"
+    ) from error
+require_panel_keys(panel, entity, time, str(path))
 duplicated = panel.duplicated([entity, time])
 if duplicated.any():
     first = panel.loc[duplicated, [entity, time]].iloc[0].to_dict()
