@@ -21,14 +21,15 @@ venv: $(BIN)/snakemake
 reproduce: venv
 	$(BIN)/snakemake --cores $(CORES) $(ARGS)
 
-# Debian packages the tests use: a one-node Slurm (munge, slurm-wlm) and R's plm for an
-# independent fixed-effects check. Installed only when missing and when we may (root).
+# Debian packages the tests use: a one-node Slurm (munge, slurm-wlm), R's plm for an
+# independent fixed-effects check, and a small TeX Live to compile the LaTeX tables.
+# Installed only when missing and when we may (root).
 system-packages:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  missing=""; \
-	  for p in munge slurm-wlm r-cran-plm; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in munge slurm-wlm r-cran-plm texlive-latex-base texlive-latex-recommended; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  fi; \
 	else echo "not root or no apt-get: Slurm and R tests will be skipped"; fi
 

@@ -26,7 +26,8 @@ from panelstudy.threshold import (
     lr_critical_value,
     panel_arrays,
 )
-from test_paper_tables import FIGURES, SHARED, row, workflow_run
+from conftest import SHARED, workflow_run
+from test_paper_tables import FIGURES, row
 
 PNG_SIZE = (1200, 675)  # 8 x 4.5 inches at 150 dpi
 

@@ -9,19 +9,16 @@ short) and is shared with test_figures.py and test_scorecard.py.
 
 from __future__ import annotations
 
-import atexit
-import functools
 import json
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import SHARED, copy_repository, snakemake
+from conftest import SHARED, copy_repository, snakemake, workflow_run
 from panelstudy.paper_tables import (
     display_term,
     format_value,
@@ -33,11 +30,6 @@ from panelstudy.paper_tables import (
 )
 from panelstudy.tables import TIDY_COLUMNS, tidy
 
-# Fewer bootstrap replications and permutations: nothing checked here depends on them.
-FAST_SETTINGS = (
-    "threshold:\n  bootstrap:\n    replications: 49\n    shards: 2\n"
-    "models:\n  heterogeneity:\n    permutations: 99\n"
-)
 PAPER_TABLES = [
     "table2_descriptives",
     "table3_baseline",
@@ -58,20 +50,6 @@ FIGURES = [
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(), reason=f"{SHARED} is not present"
 )
-
-
-@functools.cache
-def workflow_run(dataset: str) -> Path:
-    """``snakemake --cores 2`` then ``--report`` for ``dataset`` in a clean copy of the
-    repository; returns ``results/<dataset>`` (the copy is removed at exit)."""
-    folder = Path(tempfile.mkdtemp(prefix=f"paper-{dataset}-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    repo = copy_repository(folder)
-    (repo / "fast.yaml").write_text(FAST_SETTINGS)
-    args = ["--configfile", "fast.yaml", "--config", f"dataset={dataset}"]
-    snakemake(repo, "--cores", "2", *args)
-    snakemake(repo, *args, "--report", f"results/{dataset}/report.html")
-    return repo / "results" / dataset
 
 
 def row(table, column, label, term, stat, value, stars=None) -> dict:
@@ -271,18 +249,6 @@ def check_latex_structure(results: Path, simulated: bool) -> None:
                 assert len(cells) == columns, (path.name, line)
         caption = re.search(r"\\caption\{(.*)\}", text).group(1)
         assert caption.startswith("SIMULATED DATA") == simulated, path.name
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return workflow_run("demo")
-
-
-@pytest.fixture(scope="module")
-def public():
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is not present")
-    return workflow_run("public-nbs")
 
 
 def test_demo_tables_in_every_format(demo):

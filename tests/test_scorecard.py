@@ -20,7 +20,7 @@ from panelstudy.scorecard import (
     summary_by_table,
 )
 from panelstudy.tables import tidy
-from test_paper_tables import public, workflow_run  # noqa: F401 (public: a fixture)
+from conftest import workflow_run
 from test_paper_tables import row as cell
 
 PUBLISHED = "resources/published_tables.csv"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_repository, requires_shared, snakemake
+from conftest import requires_shared, snakemake, workflow_args
 
 pytestmark = [pytest.mark.slow, requires_shared()]
 
@@ -25,20 +25,13 @@ def planned_rules(result) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return copy_repository(tmp_path_factory.mktemp("workflow"))
+def public_run(public):
+    return public
 
 
 @pytest.fixture(scope="module")
-def public_run(repo):
-    snakemake(repo, "--cores", "2", "--config", "dataset=public-nbs")
-    return repo / "results" / "public-nbs"
-
-
-@pytest.fixture(scope="module")
-def demo_run(repo):
-    snakemake(repo, "--cores", "2")
-    return repo / "results" / "demo"
+def demo_run(demo):
+    return demo
 
 
 def test_public_data_builds_panel_index_and_tables(public_run):
@@ -57,15 +50,17 @@ def test_public_data_builds_panel_index_and_tables(public_run):
         assert len(table) > 0
 
 
-def test_second_run_does_nothing(public_run, repo):
-    result = snakemake(repo, "--cores", "2", "--config", "dataset=public-nbs", "--dry-run")
+def test_second_run_does_nothing(public_run):
+    repo = public_run.parents[1]
+    result = snakemake(repo, "--cores", "2", *workflow_args("public-nbs"), "--dry-run")
     assert "Nothing to be done" in result.stdout, result.stdout[-3000:]
 
 
-def test_model_setting_reruns_only_model_rules(public_run, repo):
+def test_model_setting_reruns_only_model_rules(public_run):
+    repo = public_run.parents[1]
     result = snakemake(
-        repo, "--cores", "2", "--dry-run",
-        "--config", "dataset=public-nbs", "models={cov: robust, absorbed: error}",
+        repo, "--cores", "2", "--dry-run", *workflow_args("public-nbs"),
+        "models={cov: robust, absorbed: error}",
     )
     rules = set(planned_rules(result))
     assert rules, result.stdout[-3000:]
