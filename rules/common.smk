@@ -111,3 +111,97 @@ def model_params(**extra):
         "simulated": config["simulated"],
         **extra,
     }
+
+
+# ---- threshold targets and resources
+THRESHOLD = config.get("threshold", {})
+THRESHOLD_TABLES = ["table6_threshold_tests", "table7_threshold_model"]
+
+
+def threshold_targets(dataset):
+    """Paths of Tables 6 and 7 (CSV and Markdown) of a dataset, for `rule all`."""
+    return [
+        f"results/{dataset}/tables/{name}.{ext}"
+        for name in THRESHOLD_TABLES
+        for ext in ("csv", "md")
+    ]
+
+
+def threshold_shard_files(wildcards):
+    shards = THRESHOLD.get("bootstrap", {}).get("shards", 4)
+    return expand(
+        "results/{dataset}/threshold/shards/shard{shard}.parquet",
+        dataset=wildcards.dataset,
+        shard=range(shards),
+    )
+
+
+def threshold_memory(wildcards, input):
+    """MB a threshold job needs: arrays of the panel plus bootstrap blocks (<= 256 MB)."""
+    return int(1024 + 400 * input.size_mb)
+
+
+# ---- presentation targets: paper-style tables, figures, scorecard
+PAPER_TABLES = {
+    **TABLE_NAMES,
+    6: "table6_threshold_tests",
+    7: "table7_threshold_model",
+}
+PAPER_FORMATS = ("tex", "md", "csv", "html")
+HETEROGENEITY = MODELS.get("heterogeneity", {})
+FIGURE_DIR = "results/{dataset}/figures"
+
+
+def paper_table_paths(dataset, name):
+    return [f"results/{dataset}/tables/{name}_paper.{ext}" for ext in PAPER_FORMATS]
+
+
+def figure_paths(dataset, name):
+    return [f"results/{dataset}/figures/{name}.{ext}" for ext in ("png", "pdf")]
+
+
+def scorecard_paths(dataset):
+    stem = f"results/{dataset}/tables/replication_scorecard"
+    paths = [f"{stem}.csv", f"{stem}.md", f"{stem}.html"]
+    if KIND != "simulated":
+        paths.append(f"{stem}_by_table.csv")
+    return paths
+
+
+def report_targets(dataset):
+    """Every presentation output of a dataset, for `rule all`.
+
+    A panel study (kind `panel`, e.g. hansen1999) has no index, regions or published
+    cells: it gets its paper-style threshold tables and the LR figure only.
+    """
+    numbers = set(config["tables"])
+    targets = [
+        path
+        for number in sorted(numbers & set(PAPER_TABLES))
+        for path in paper_table_paths(dataset, PAPER_TABLES[number])
+    ]
+    if {6, 7} & numbers:
+        targets += figure_paths(dataset, "threshold_lr")
+    if KIND == "panel":
+        return targets
+    for name in ("index_by_region", "index_by_ftz", "weights", "coverage"):
+        targets += figure_paths(dataset, name)
+    targets.append(f"results/{dataset}/coverage.html")
+    if {3, 5} <= numbers:
+        targets += figure_paths(dataset, "heterogeneity")
+    return targets + scorecard_paths(dataset)
+
+
+def paper_table_number(wildcards):
+    return int(wildcards.name.split("_")[0].removeprefix("table"))
+
+
+def paper_table_outcome(wildcards):
+    if paper_table_number(wildcards) in (6, 7):
+        return THRESHOLD.get("outcome")
+    return MODEL_ROLES.get("outcome")
+
+
+def scorecard_tables(wildcards):
+    numbers = sorted(set(config["tables"]) & set(PAPER_TABLES))
+    return [f"results/{wildcards.dataset}/tables/{PAPER_TABLES[n]}.csv" for n in numbers]

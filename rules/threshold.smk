@@ -1,33 +1,6 @@
 # Hansen (1999) panel threshold: point estimates, bootstrap shards, Tables 6 and 7.
 # Settings: the `threshold:` block, keys and defaults in schemas/threshold.schema.yaml.
 
-THRESHOLD = config.get("threshold", {})
-THRESHOLD_TABLES = ["table6_threshold_tests", "table7_threshold_model"]
-
-
-def threshold_targets(dataset):
-    """Paths of Tables 6 and 7 (CSV and Markdown) of a dataset, for `rule all`."""
-    return [
-        f"results/{dataset}/tables/{name}.{ext}"
-        for name in THRESHOLD_TABLES
-        for ext in ("csv", "md")
-    ]
-
-
-def threshold_shard_files(wildcards):
-    shards = THRESHOLD.get("bootstrap", {}).get("shards", 4)
-    return expand(
-        "results/{dataset}/threshold/shards/shard{shard}.parquet",
-        dataset=wildcards.dataset,
-        shard=range(shards),
-    )
-
-
-def threshold_memory(wildcards, input):
-    """MB a threshold job needs: arrays of the panel plus bootstrap blocks (<= 256 MB)."""
-    return int(1024 + 400 * input.size_mb)
-
-
 wildcard_constraints:
     shard=r"\d+",
 
