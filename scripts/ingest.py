@@ -19,7 +19,9 @@ if unknown:
     )
 
 frames = []
-for variable, spec in snakemake.params.series.items():
+for name, spec in snakemake.params.series.items():
+    # a spec's `variable` lets two series feed one variable (source_priority decides)
+    variable = spec.get("variable", name)
     rows = read_series(spec, raw_root, variable)
     log.info(
         "%s: %d values, %d provinces, years %s-%s from %s",

@@ -13,6 +13,8 @@ The catalogue of reported cases and where each is tested (all here):
     bytes, times and listing unchanged (test_public_data_run_leaves_raw_files_...).
 5.  (workflow) years written 2016年 in a ready panel file, entity and time swapped in
     the catalogue or in config (test_a_ready_panel_..., test_swapped_...).
+6.  (workflow) two series feeding one variable give Inner Mongolia 2020 twice: an error
+    naming both sources, or source_priority's choice logged (test_two_sources_...).
 Further cases met: config typos and an undefined dataset (dry runs), a series whose file
 is missing, a mistyped drop_provinces code, a misspelt model variable, results readable
 by others (mkstemp's 0600 mode).
@@ -135,6 +137,52 @@ def test_a_series_whose_file_is_missing_is_named_before_any_job(simulated):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "MissingInputException" in output and "分省年度数据_typo.csv" in output
+
+
+def two_source_catalogue(raw: Path, priority: dict) -> dict:
+    """One variable, gdp, from two files that both give Inner Mongolia 2020."""
+    raw.mkdir(exist_ok=True)
+    (raw / "a.csv").write_text("地区,年份,x\n内蒙古,2020,1.0\n北京,2020,5\n")
+    (raw / "b.csv").write_text("地区,年份,x\n内蒙古自治区,2020,1.1\n北京,2021,6\n")
+    spec = {"format": "merged_csv", "column": "x", "unit": "亿元", "variable": "gdp"}
+    return {
+        "kind": "extracts",
+        "raw_root": str(raw),
+        "years": {"first": 2020, "last": 2021},
+        "source_priority": priority,
+        "series": {name: {**spec, "path": f"{name[-1]}.csv"}
+                   for name in ("gdp_a", "gdp_b")},
+        "indicators": [{"name": "gdp", "dimension": "d", "direction": "positive"}],
+        "model": {"outcome": "INE", "core": "gdp"},
+    }
+
+
+def test_two_sources_for_one_province_year_name_both_unless_a_priority_decides(
+    simulated, tmp_path
+):
+    target = "results/dup/values_read.parquet"
+    entry = two_source_catalogue(tmp_path / "raw", {})
+    config = overlay(simulated, "dup.yaml",
+                     {"dataset": "dup", "datasets": {"dup": entry}})
+    result = run(simulated, target, "--configfile", config, check=False)
+    assert result.returncode != 0
+    log = (simulated / "results" / "dup" / "logs" / "ingest.log").read_text()
+    assert ("variable 'gdp': 1 province-year(s) appear more than once, from "
+            "a.csv [column x] and b.csv [column x]") in log
+    assert not (simulated / target).exists()
+
+    entry = two_source_catalogue(tmp_path / "raw", {"gdp": ["b.csv", "a.csv"]})
+    overlay(simulated, "dup.yaml", {"dataset": "dup", "datasets": {"dup": entry}})
+    run(simulated, target, "--configfile", config)
+    values = pd.read_parquet(simulated / target)
+    assert values[["province", "year", "value", "source"]].values.tolist() == [
+        ["110000", 2020, 5.0, "a.csv [column x]"],
+        ["110000", 2021, 6.0, "b.csv [column x]"],
+        ["150000", 2020, 1.1, "b.csv [column x]"],
+    ]
+    log = (simulated / "results" / "dup" / "logs" / "ingest.log").read_text()
+    assert ("gdp: 1 province-year(s) in 2 sources; kept by source_priority: "
+            "{'b.csv [column x]': 1}") in log
 
 
 # --- 14. killed jobs leave nothing half-written --------------------------------------

@@ -24,6 +24,9 @@ key                required  meaning
 ``years``          no        ``{first: ..., last: ...}``; either bound may be left out
 ``exclude_names``  no        row labels that are not provinces (e.g. a map artefact)
 ``exclude_cells``  no        ``[{province, year, reason}]``: known-bad source values
+``variable``       no        the variable the rows belong to (default: the series name),
+                             so that two series, e.g. two vintages, feed one variable;
+                             their overlap then needs ``source_priority``
 ``note``           no        free text for the catalogue reader
 =================  ========  ============================================================
 
@@ -79,7 +82,7 @@ FORMATS: dict[str, Format] = {
 # Key -> required, for every format.
 COMMON_KEYS = {
     "format": True, "path": True, "unit": True, "scale": False, "years": False,
-    "exclude_names": False, "exclude_cells": False, "note": False,
+    "exclude_names": False, "exclude_cells": False, "variable": False, "note": False,
 }
 
 
@@ -121,7 +124,8 @@ def read_series(spec: dict, raw_root: Path, variable: str) -> pd.DataFrame:
     raw_root : Path
         Folder the spec's ``path`` is relative to.
     variable : str
-        Name given to the series in the ``variable`` column.
+        Name given to the series in the ``variable`` column (the workflow passes the
+        spec's ``variable``, or the series name without one).
 
     Returns
     -------
