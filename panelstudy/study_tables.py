@@ -360,7 +360,8 @@ def implausible_values(
     data : pandas.DataFrame
     bounds : mapping, default :data:`DEFAULT_BOUNDS`
         variable -> (lowest, highest) plausible value, inclusive; None for no bound.
-        Variables the data lack are ignored.
+        Variables the data lack are not checked, and are named in one log line (a
+        misspelt name would otherwise switch its check off unseen).
     entity, time : str
 
     Returns
@@ -370,6 +371,9 @@ def implausible_values(
         values are flagged too; missing ones are not).
     """
     bounds = DEFAULT_BOUNDS if bounds is None else bounds
+    absent = [variable for variable in bounds if variable not in data.columns]
+    if absent:
+        logger.info("plausible ranges not checked, no such column: %s", absent)
     found = []
     for variable, (low, high) in bounds.items():
         if variable not in data.columns:

@@ -33,6 +33,7 @@ import pytest
 
 from panelstudy.entropy import Indicator, entropy_index
 from panelstudy.fe import CollinearRegressors, fit_fe
+from panelstudy.study_tables import implausible_values
 from panelstudy.table_job import run_table_job
 from panelstudy.tables import TIDY_COLUMNS
 from panelstudy.threshold import ThresholdProblem, ThresholdSettings, panel_arrays
@@ -242,3 +243,13 @@ def test_a_missing_variable_with_a_note_skips_the_table_and_says_why(tmp_path):
     markdown = (tmp_path / "t.md").read_text(encoding="utf-8")
     assert "Table 3. Baseline: SKIPPED" in markdown
     assert "zz: not published by province" in markdown
+
+
+def test_a_plausible_range_for_a_column_the_data_lack_is_named(caplog):
+    # public-nbs has no AE, so its range is rightly unchecked; RDD is a typo for RD
+    data = province_panel().assign(RD=lambda f: f["x"].abs() * 20)
+    with caplog.at_level(logging.INFO, logger="panelstudy.study_tables"):
+        flagged = implausible_values(data, {"AE": (0, None), "RDD": (0, 10),
+                                            "RD": (0, 10)})
+    assert "plausible ranges not checked, no such column: ['AE', 'RDD']" in caplog.text
+    assert set(flagged["variable"]) == {"RD"} and (flagged["value"] > 10).all()
