@@ -8,6 +8,7 @@ refinement that ``estimate_thresholds`` applies after step 2).
 """
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,15 @@ from panelstudy.threshold import (
     panel_arrays,
 )
 from panelstudy.threshold.bootstrap import draw_entities
-from panelstudy.threshold.replication_search import sorted_panel, threshold_crosses
-from panelstudy.threshold.search import search_next
+from panelstudy.threshold.replication_search import (
+    add_threshold,
+    base_profile,
+    best_next,
+    sorted_panel,
+    threshold_cross,
+    threshold_part,
+)
+from panelstudy.threshold.search import candidate_mask, search_next
 
 REPLICATIONS = 20
 SEED = 11
@@ -105,26 +113,23 @@ def test_every_replication_equals_its_own_search(earlier, within, regime):
 
 
 @pytest.mark.parametrize("within", ["full", "drop_period"])
-def test_threshold_crosses_equal_direct_products(within):
+def test_threshold_cross_equals_direct_products(within):
     """K = C_g'M C_e at every candidate g, against the transformed blocks themselves."""
     problem = fitted_problem("search", within, ("x", "x2"))
-    prefixes = problem.candidates.prefixes[[3, len(problem.candidates) // 2, -4]]
-    crosses = threshold_crosses(problem, sorted_panel(problem), prefixes)
+    panel = sorted_panel(problem)
     basis = problem.fixed_part(()).basis
 
-    def residual_block(prefix):
-        block = problem.transform.apply(problem.regime_block(prefix))
-        return block - basis @ (basis.T @ block)
+    def transformed_block(prefix):
+        return problem.transform.apply(problem.regime_block(prefix))
 
-    for d, prefix in enumerate(prefixes):
-        threshold_block = residual_block(prefix)
-        for g in (0, 7, len(problem.candidates) // 3, len(problem.candidates) - 1):
-            candidate_block = problem.transform.apply(
-                problem.regime_block(problem.candidates.prefixes[g])
-            )
-            direct = candidate_block.T @ threshold_block
+    for prefix in problem.candidates.prefixes[[3, len(problem.candidates) // 2, -4]]:
+        cross = threshold_cross(problem, panel, int(prefix))
+        block = transformed_block(prefix)
+        residual_block = block - basis @ (basis.T @ block)
+        for g, candidate in enumerate(problem.candidates.prefixes):
+            direct = transformed_block(candidate).T @ residual_block
             np.testing.assert_allclose(
-                crosses[d, g], direct, rtol=1e-9, atol=1e-9 * np.abs(direct).max()
+                cross[g], direct, rtol=1e-9, atol=1e-9 * np.abs(direct).max()
             )
 
 
@@ -141,12 +146,40 @@ def test_admissible_for_many_replications_equals_one_at_a_time():
             np.testing.assert_array_equal(row, alone)
 
 
-def test_threshold_crosses_do_not_depend_on_their_companions():
-    """Computed alone or with others, each threshold's K is the same to the last digit."""
-    problem = fitted_problem("search", "drop_period", ("x", "x2"))
+
+@pytest.mark.parametrize("regime", [("x",), ("x", "x2")])
+def test_outcomes_sharing_a_threshold_equal_their_own_fixed_parts(regime):
+    """A shared first threshold and differing second ones, against direct fixed parts."""
+    problem = fitted_problem("search", "full", regime)
+    estimates = estimate_thresholds(problem)
     panel = sorted_panel(problem)
-    prefixes = problem.candidates.prefixes[[3, 15, 30, 44]]
-    together = threshold_crosses(problem, panel, prefixes)
-    for d, prefix in enumerate(prefixes):
-        alone = threshold_crosses(problem, panel, np.array([prefix]))
-        np.testing.assert_array_equal(together[d], alone[0])
+    count, prefixes = 6, problem.candidates.prefixes
+    n_entities = problem.panel.n_entities
+    draws = np.stack([draw_entities(SEED, 3, r, n_entities) for r in range(count)])
+    fitted, resid = least_squares_null(problem, estimates.null_prefixes(3))
+    null = Bootstrap(problem, estimates, SEED).null_model(3)
+    first = int(prefixes[len(prefixes) // 4])
+    seconds = [int(prefixes[len(prefixes) // 2 + 2 * r]) for r in range(count)]
+
+    def searched(shared_first: bool):
+        base = base_profile(problem, panel, null, draws)
+        part = threshold_part(problem, panel, first)
+        firsts = [part if shared_first else dataclasses.replace(part) for _ in range(count)]
+        profile = add_threshold(problem, base, firsts)
+        profile = add_threshold(
+            problem, profile, [threshold_part(problem, panel, p) for p in seconds]
+        )
+        earlier = np.sort(np.column_stack([np.full(count, first), seconds]), axis=1)
+        return profile.ssr_fixed, *best_next(problem, profile, earlier, 3)
+
+    ssr_fixed, ssr, best = searched(shared_first=True)
+    for r in range(count):
+        outcome = fitted + resid.reshape(n_entities, -1)[draws[r]].ravel()
+        fixed = problem.fixed_part([first, seconds[r]])
+        direct_fixed, direct = problem.ssr(fixed, outcome)
+        direct = np.where(candidate_mask(problem, fixed, 3), direct[:, 0], np.inf)
+        assert ssr_fixed[r] == pytest.approx(direct_fixed[0], rel=1e-9)
+        assert ssr[r] == pytest.approx(direct.min(), rel=1e-9)
+        assert best[r] == prefixes[np.argmin(direct)]
+    for alone, together in zip(searched(shared_first=False), (ssr_fixed, ssr, best)):
+        np.testing.assert_allclose(alone, together, rtol=1e-12)

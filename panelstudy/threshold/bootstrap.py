@@ -26,15 +26,15 @@ from joblib import Parallel, delayed
 
 from panelstudy.threshold.profile import ThresholdProblem
 from panelstudy.threshold.replication_search import (
-    BlockProfile,
     ResamplingNull,
     SortedPanel,
-    add_thresholds,
+    ThresholdPart,
+    add_threshold,
     base_profile,
     best_next,
     resampling_null,
     sorted_panel,
-    threshold_crosses,
+    threshold_part,
 )
 from panelstudy.threshold.search import ThresholdEstimates
 from panelstudy.threshold.settings import BootstrapPlan
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 # block may hold; bounds memory at a few hundred MB whatever the panel's size.
 _BLOCK_ELEMENTS = 2**22
 _MAX_BLOCK = 32
-# Bytes of earlier thresholds' crosses K kept for reuse across blocks and tests.
+# Bytes of earlier thresholds' parts kept for reuse across blocks and tests.
 _CACHE_BYTES = 2**28
 
 
@@ -97,9 +97,10 @@ class Bootstrap:
 
     Notes
     -----
-    The crosses K of every threshold that bootstrap samples choose as an earlier
-    threshold are kept (up to a memory bound) and shared by all blocks and threads;
-    each is computed alone, so sharing them changes no digit.
+    What adding a threshold to the fixed part needs (``ThresholdPart``) does not
+    depend on y*; for every threshold that bootstrap samples choose as an earlier one
+    it is kept (up to a memory bound) and shared by all blocks and threads. Each is
+    computed alone, so sharing them changes no digit.
     """
 
     def __init__(
@@ -110,10 +111,10 @@ class Bootstrap:
         self.seed = seed
         self._null: dict[int, ResamplingNull] = {}
         self._panel: SortedPanel | None = None
-        self._crosses: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._parts: OrderedDict[int, ThresholdPart] = OrderedDict()
         self._lock = threading.Lock()
-        cross_bytes = 8 * len(problem.candidates) * problem.n_regime**2
-        self._kept_crosses = max(4, _CACHE_BYTES // cross_bytes)
+        part_bytes = 8 * len(problem.candidates) * (3 * problem.n_regime**2 + 1)
+        self._kept_parts = max(4, _CACHE_BYTES // part_bytes)
 
     def sorted_panel(self) -> SortedPanel:
         """The panel's arrays in q order (built on first use)."""
@@ -129,32 +130,21 @@ class Bootstrap:
             self._null[test] = resampling_null(self.problem, self.problem.y - resid, resid)
         return self._null[test]
 
-    def crosses(self, earlier: np.ndarray) -> list[np.ndarray]:
-        """K of each replication's earlier thresholds: one (B, c, kr, kr) per column."""
-        distinct = np.unique(earlier).tolist()
+    def threshold_parts(self, prefixes: np.ndarray) -> list[ThresholdPart]:
+        """Each threshold added to the base fixed part (kept for reuse), in order."""
+        distinct = np.unique(prefixes).tolist()
         with self._lock:
-            found = {p: self._crosses[p] for p in distinct if p in self._crosses}
-        missing = np.array([p for p in distinct if p not in found], dtype=np.int64)
-        computed = threshold_crosses(self.problem, self.sorted_panel(), missing)
-        found.update(zip(missing.tolist(), computed))
+            found = {p: self._parts[p] for p in distinct if p in self._parts}
+        for prefix in distinct:
+            if prefix not in found:
+                found[prefix] = threshold_part(self.problem, self.sorted_panel(), prefix)
         with self._lock:
             for prefix in distinct:
-                self._crosses[prefix] = found[prefix]
-                self._crosses.move_to_end(prefix)
-            while len(self._crosses) > self._kept_crosses:
-                self._crosses.popitem(last=False)
-
-        table = np.stack([found[p] for p in distinct])
-        slot = np.searchsorted(distinct, earlier)
-        return [table[slot[:, i]] for i in range(earlier.shape[1])]
-
-    def _profile(self, base: BlockProfile, searched: np.ndarray, earlier: np.ndarray):
-        """Profile of the searched replications with their earlier thresholds added."""
-        profile = base if len(searched) == len(base.ssr_fixed) else base.rows(searched)
-        if earlier.shape[1] == 0:
-            return profile
-        positions = np.searchsorted(self.problem.candidates.prefixes, earlier)
-        return add_thresholds(profile, self.crosses(earlier), positions)
+                self._parts[prefix] = found[prefix]
+                self._parts.move_to_end(prefix)
+            while len(self._parts) > self._kept_parts:
+                self._parts.popitem(last=False)
+        return [found[p] for p in np.asarray(prefixes).tolist()]
 
     def f_statistics(self, test: int, replications: Sequence[int]) -> np.ndarray:
         """F*_k of each replication, shape (B,).
@@ -168,27 +158,31 @@ class Bootstrap:
         )
         count = len(draws)
         null = self.null_model(test)
-        base = base_profile(self.problem, self.sorted_panel(), null, draws)
+        profile = base_profile(self.problem, self.sorted_panel(), null, draws)
+        earlier = np.empty((count, 0), dtype=np.int64)
         if self.problem.settings.earlier_thresholds == "fixed":
-            held = sorted(self.estimates.null_prefixes(test))
-            earlier = np.tile(np.asarray(held, dtype=np.int64), (count, 1))
+            for prefix in sorted(self.estimates.null_prefixes(test)):
+                added = np.full(count, prefix)
+                profile = add_threshold(self.problem, profile, self.threshold_parts(added))
+                earlier = np.column_stack([earlier, added])
             steps = [test]
         else:
-            earlier = np.empty((count, 0), dtype=np.int64)
             steps = list(range(1, test + 1))
 
         f_stats = np.zeros(count)
         searched = np.arange(count)
         for step in steps:
-            profile = self._profile(base, searched, earlier)
             ssr_alt, best = best_next(self.problem, profile, earlier, step)
             if step == test:
                 df = self.problem.degrees_of_freedom(test)
                 f_stats[searched] = (profile.ssr_fixed - ssr_alt) / (ssr_alt / df)
                 break
-            room = best >= 0
-            earlier = np.sort(np.column_stack([earlier[room], best[room]]), axis=1)
-            searched = searched[room]
+            room = np.flatnonzero(best >= 0)
+            if len(room) < len(best):
+                profile, best, earlier = profile.rows(room), best[room], earlier[room]
+                searched = searched[room]
+            profile = add_threshold(self.problem, profile, self.threshold_parts(best))
+            earlier = np.sort(np.column_stack([earlier, best]), axis=1)
         return f_stats
 
 

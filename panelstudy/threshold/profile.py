@@ -298,7 +298,8 @@ def explained(
     numerators : ndarray, shape (..., c, kr)
     denominators : ndarray, shape (..., c, kr, kr)
     usable : ndarray of bool, shape (..., c)
-        Leading dimensions of the three broadcast against each other.
+        Leading dimensions of the denominators and ``usable`` broadcast against
+        those of the numerators.
 
     Returns
     -------
@@ -307,8 +308,9 @@ def explained(
     """
     if numerators.shape[-1] == 1:
         # An unusable candidate may divide by zero; callers mask it.
+        reduction = np.square(numerators[..., 0])
         with np.errstate(divide="ignore", invalid="ignore"):
-            return numerators[..., 0] ** 2 / denominators[..., 0, 0]
+            return np.divide(reduction, denominators[..., 0, 0], out=reduction)
     identity = np.eye(numerators.shape[-1])
     safe = np.where(usable[..., None, None], denominators, identity)
     solved = np.linalg.solve(safe, numerators[..., None])[..., 0]

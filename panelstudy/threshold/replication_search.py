@@ -13,10 +13,11 @@ Frisch-Waugh on these numbers alone (K_g = C_g'M C_e, G = H_e):
 
     b_g <- b_g - K_g G^{-1} b_e,   H_g <- H_g - K_g G^{-1} K_g',   S <- S - b_e'G^{-1} b_e.
 
-K (``threshold_crosses``) depends on the threshold, not on the outcome, so it is
-computed once per distinct threshold, in O(n), and shared by every replication and
-block that chose it; everything else costs O(candidates) per replication. The base
-profile itself is read from the resampled residuals in q order (``base_profile``).
+K (``threshold_cross``), G and what follows from them alone (``ThresholdPart``) depend
+on the threshold, not on the outcome, so they are computed once per distinct threshold,
+in O(n), and shared by every replication and block that chose it; everything else
+costs O(candidates) per replication. The base profile itself is read from the
+resampled residuals in q order (``base_profile``).
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ __all__ = [
     "resampling_null",
     "BlockProfile",
     "base_profile",
-    "threshold_crosses",
-    "add_thresholds",
+    "threshold_cross",
+    "ThresholdPart",
+    "threshold_part",
+    "add_threshold",
     "best_next",
 ]
 
-# Elements of the largest (observations x thresholds x regime regressors^2) array that
-# computing K may hold at once; bounds memory whatever the panel's size.
-_CROSS_ELEMENTS = 2**22
+# Elements of an observation-sized work array that stays in a core's cache (512 KB).
+_CACHED_ELEMENTS = 2**16
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,16 @@ class SortedPanel:
         1 for a period the within transformation keeps, else 0.
     base_weights : ndarray, shape (n, kb)
         A raw preimage of the base's orthonormal basis Q, so Q'v = weights'(W'v).
-    base_adjoint : ndarray, shape (n, kb)
-        W'Q: its running sum against x is C~'Q.
+    base_adjoint : ndarray, shape (kb, n)
+        W'Q, one basis column a row: its running sum against x is C~'Q.
     entity_keys : ndarray of int, shape (N * T,)
         Each entity's positions in q order, increasing, offset by entity * (n + 1) so
         that one sorted search counts every entity's observations below a threshold.
-    entity_sums, kept_entity_sums : ndarray, shape (N, T + 1, kr)
-        Running sums of x (of kept x) over each entity's observations in q order,
-        starting at zero: entry t sums its t lowest.
+    entity_sums : ndarray, shape (N, T + 1, kr)
+        Running sums of x over each entity's observations in q order, starting at
+        zero: entry t sums its t lowest.
+    kept_entity_means : ndarray, shape (N, T + 1, kr)
+        The same for kept x, divided by T.
     kept_x : ndarray, shape (n, kr)
         Regime regressors, zero in a dropped period.
     """
@@ -75,15 +79,16 @@ class SortedPanel:
     base_adjoint: np.ndarray
     entity_keys: np.ndarray
     entity_sums: np.ndarray
-    kept_entity_sums: np.ndarray
+    kept_entity_means: np.ndarray
     kept_x: np.ndarray
 
-    def lower_counts(self, prefixes: np.ndarray) -> np.ndarray:
-        """Observations of each entity in the lower regime of each threshold, (N, D)."""
+    def lower_counts(self, prefix: int) -> np.ndarray:
+        """Observations of each entity in the lower regime of a threshold, shape (N,)."""
         n_entities, periods = self.entity_sums.shape[0], self.entity_sums.shape[1] - 1
-        offsets = np.arange(n_entities)[:, None] * (len(self.entity) + 1)
-        found = np.searchsorted(self.entity_keys, offsets + prefixes[None, :])
-        return found - np.arange(n_entities)[:, None] * periods
+        entities = np.arange(n_entities)
+        keys = entities * (len(self.entity) + 1) + prefix
+        found = np.searchsorted(self.entity_keys, keys)
+        return found - entities * periods
 
 
 def sorted_panel(problem: ThresholdProblem) -> SortedPanel:
@@ -104,10 +109,10 @@ def sorted_panel(problem: ThresholdProblem) -> SortedPanel:
         entity=problem.order // periods,
         kept=kept,
         base_weights=np.ascontiguousarray(transform.preimage(basis)[problem.order]),
-        base_adjoint=np.ascontiguousarray(transform.adjoint(basis)[problem.order]),
+        base_adjoint=np.ascontiguousarray(transform.adjoint(basis)[problem.order].T),
         entity_keys=(positions + offsets).ravel(),
         entity_sums=running_by_entity(x),
-        kept_entity_sums=running_by_entity(kept[:, None] * x),
+        kept_entity_means=running_by_entity(kept[:, None] * x) / periods,
         kept_x=kept[:, None] * x,
     )
 
@@ -168,19 +173,43 @@ class BlockProfile:
         b at every candidate.
     denominators : ndarray, shape (B, c, kr, kr) or (1, c, kr, kr)
         H at every candidate; one shared row while all outcomes share the fixed part.
+    usable : ndarray of bool, shape (B, c) or (1, c)
+        Candidates whose H is not singular.
+    thresholds : int
+        Earlier thresholds in the fixed part, 0 to 2.
+    first : list of ThresholdPart, optional
+        Each outcome's first earlier threshold, once added.
+    first_weights : ndarray, shape (B, c, kr, kr) or (1, c, kr, kr), optional
+        Its weights K G^{-1}.
     """
 
     ssr_fixed: np.ndarray
     numerators: np.ndarray
     denominators: np.ndarray
+    usable: np.ndarray
+    thresholds: int = 0
+    first: list[ThresholdPart] | None = None
+    first_weights: np.ndarray | None = None
 
     def rows(self, replications: np.ndarray) -> BlockProfile:
         """The profile of some of the outcomes (positions in the block)."""
-        shared = len(self.denominators) == 1
+        count = len(self.ssr_fixed)
+
+        def some(values):
+            if values is None or len(values) != count:
+                return values
+            if isinstance(values, list):
+                return [values[r] for r in replications]
+            return values[replications]
+
         return BlockProfile(
             self.ssr_fixed[replications],
             self.numerators[replications],
-            self.denominators if shared else self.denominators[replications],
+            some(self.denominators),
+            some(self.usable),
+            self.thresholds,
+            some(self.first),
+            some(self.first_weights),
         )
 
 
@@ -202,6 +231,25 @@ def base_profile(
     BlockProfile
     """
     count = len(draws)
+    ssr_fixed = np.empty(count)
+    numerators = np.empty((count, len(problem.candidates), problem.n_regime))
+    # A few replications at a time, so that their observation-sized arrays stay in the
+    # processor's cache.
+    rows = max(1, _CACHED_ELEMENTS // problem.n_obs)
+    for start in range(0, count, rows):
+        part = slice(start, start + rows)
+        ssr_fixed[part], numerators[part] = _base_numerators(
+            problem, panel, null, draws[part]
+        )
+    base = problem.fixed_part(())
+    return BlockProfile(ssr_fixed, numerators, base.denominators[None], base.usable[None])
+
+
+def _base_numerators(
+    problem: ThresholdProblem, panel: SortedPanel, null: ResamplingNull, draws: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """S and b on the base fixed part, for a few replications."""
+    count = len(draws)
     raw = np.take(null.raw_residuals[draws].reshape(count, -1), problem.order, axis=1)
     on_basis = raw @ panel.base_weights
     on_fitted = raw @ null.fitted_weights
@@ -210,109 +258,173 @@ def base_profile(
         null.fitted_ssr + 2 * on_fitted + resampled_squares - np.sum(on_basis**2, axis=1)
     )
 
-    lower = np.cumsum(raw[:, :, None] * problem.x_sorted[None], axis=1)
-    numerators = lower[:, problem.candidates.prefixes - 1] + null.fitted_numerators
+    lower = raw[:, :, None] * problem.x_sorted[None]
+    np.cumsum(lower, axis=1, out=lower)
+    numerators = np.take(lower, problem.candidates.prefixes - 1, axis=1)
+    numerators += null.fitted_numerators
     projection = problem.base_projection
     on_base = projection.reshape(-1, projection.shape[2]) @ on_basis.T
     numerators -= on_base.T.reshape(numerators.shape)
-    base = problem.fixed_part(())
-    return BlockProfile(ssr_fixed, numerators, base.denominators[None])
+    return ssr_fixed, numerators
 
 
-def threshold_crosses(
-    problem: ThresholdProblem, panel: SortedPanel, prefixes: np.ndarray
+def threshold_cross(
+    problem: ThresholdProblem, panel: SortedPanel, prefix: int
 ) -> np.ndarray:
-    """K = C_g'M C_e at every candidate g for each threshold e, shape (D, c, kr, kr).
+    """K = C_g'M C_e at every candidate g for the threshold e, shape (c, kr, kr).
 
-    Entry [d, g, a, b] pairs regime regressor a of candidate g with regressor b of
-    threshold d. With s and k an entity's sums of lower-regime x (of kept x) and K the
-    kept periods, W'W C_e is kept_j x_j 1(j lower) - kept_j s/T - k/T + K s/T^2 at
-    observation j, and M removes W'Q (C_e'Q)' from it; K is the running sum of x_j
-    times that over q order, read at every candidate.
-
-    Every threshold's K comes from its own elementwise operations, running sums and
-    look-ups, never from a reduction across thresholds, so it does not depend on
-    which other thresholds are computed with it (shards agree to the last digit).
+    Entry [g, a, b] pairs regime regressor a of candidate g with regressor b of e.
+    With s and k an entity's sums of lower-regime x (of kept x) and K the kept periods,
+    W'W C_e is kept_j x_j 1(j lower) - kept_j s/T - k/T + K s/T^2 at observation j,
+    and M removes W'Q (C_e'Q)' from it; K is the running sum of x_j times that over q
+    order, read at every candidate. One threshold at a time: its arrays stay in the
+    processor's cache, and its sums run in the same order however the work is split.
     """
-    chunk = max(1, _CROSS_ELEMENTS // (problem.n_obs * problem.n_regime**2))
-    kr = problem.n_regime
-    parts = [np.empty((0, len(problem.candidates), kr, kr))] + [
-        _crosses(problem, panel, prefixes[start : start + chunk])
-        for start in range(0, len(prefixes), chunk)
-    ]
-    return np.concatenate(parts)
-
-
-def _crosses(
-    problem: ThresholdProblem, panel: SortedPanel, prefixes: np.ndarray
-) -> np.ndarray:
     periods, kept_periods = problem.panel.n_periods, problem.transform.kept_periods
-    lower_count = panel.lower_counts(prefixes).T
+    lower_count = panel.lower_counts(prefix)
     entities = np.arange(problem.panel.n_entities)
 
-    def by_observation(running_sums: np.ndarray) -> np.ndarray:
-        """Each observation's entity sum over the lower regime, shape (D, n, kr)."""
-        return running_sums[entities, lower_count][:, panel.entity]
-
-    # W'W C_e - W'Q (C_e'Q)' at every observation, term by term (see above).
-    weights = by_observation(panel.kept_entity_sums) / -periods
+    # W'W C_e - W'Q (C_e'Q)' at every observation, term by term, negated.
+    weights = panel.kept_entity_means[entities, lower_count][panel.entity]
     if problem.transform.mode == "drop_period":
-        share = kept_periods / periods**2 - panel.kept / periods
-        weights += share[None, :, None] * by_observation(panel.entity_sums)
-    positions = np.searchsorted(problem.candidates.prefixes, prefixes)
-    projection = problem.base_projection[positions]
-    # One threshold at a time: each threshold's sums then run in the same order whatever
-    # else is computed with it.
-    for d, prefix in enumerate(prefixes):
-        weights[d] -= panel.base_adjoint @ projection[d].T
-        weights[d, :prefix] += panel.kept_x[:prefix]
+        share = panel.kept / periods - kept_periods / periods**2
+        weights += share[:, None] * panel.entity_sums[entities, lower_count][panel.entity]
+    position = np.searchsorted(problem.candidates.prefixes, prefix)
+    weights += (problem.base_projection[position] @ panel.base_adjoint).T
+    weights[:prefix] -= panel.kept_x[:prefix]
 
-    products = problem.x_sorted[None, :, :, None] * weights[:, :, None, :]
-    return np.cumsum(products, axis=1)[:, problem.candidates.prefixes - 1]
+    products = problem.x_sorted[:, :, None] * weights[:, None, :]
+    np.cumsum(products, axis=0, out=products)
+    cross = np.take(products, problem.candidates.prefixes - 1, axis=0)
+    return np.negative(cross, out=cross)
 
 
-def _product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def _product(left: np.ndarray, right: np.ndarray, out: np.ndarray | None = None):
     """Matrix product over the last two axes; a plain product for 1 x 1 matrices."""
-    return left * right if left.shape[-1] == 1 else left @ right
+    if left.shape[-1] == 1:
+        return np.multiply(left, right, out=out)
+    return np.matmul(left, right, out=out)
 
 
-def add_thresholds(
-    profile: BlockProfile, crosses: list[np.ndarray], positions: np.ndarray
+@dataclass(frozen=True)
+class ThresholdPart:
+    """Threshold e added to the base fixed part, at every candidate g.
+
+    Nothing here depends on the outcome: it serves every replication that chose e.
+
+    Attributes
+    ----------
+    position : int
+        e's position among the candidates.
+    cross : ndarray, shape (c, kr, kr)
+        K = C_g'M C_e.
+    inverse : ndarray, shape (kr, kr)
+        G^{-1} = (C_e'M C_e)^{-1}.
+    weights : ndarray, shape (c, kr, kr)
+        K G^{-1}.
+    denominators : ndarray, shape (c, kr, kr)
+        H with e in the fixed part, H - K G^{-1} K'.
+    usable : ndarray of bool, shape (c,)
+    """
+
+    position: int
+    cross: np.ndarray
+    inverse: np.ndarray
+    weights: np.ndarray
+    denominators: np.ndarray
+    usable: np.ndarray
+
+
+def threshold_part(
+    problem: ThresholdProblem, panel: SortedPanel, prefix: int
+) -> ThresholdPart:
+    """The threshold with this lower-regime size added to the base fixed part."""
+    base = problem.fixed_part(())
+    cross = threshold_cross(problem, panel, prefix)
+    position = int(np.searchsorted(problem.candidates.prefixes, prefix))
+    inverse = np.linalg.inv(base.denominators[position])
+    weights = _product(cross, inverse)
+    denominators = base.denominators - _product(weights, cross.transpose(0, 2, 1))
+    return ThresholdPart(
+        position, cross, inverse, weights, denominators, problem.usable(denominators)
+    )
+
+
+def add_threshold(
+    problem: ThresholdProblem, profile: BlockProfile, parts: list[ThresholdPart]
 ) -> BlockProfile:
-    """Add each outcome's own earlier thresholds to its fixed part.
+    """Add one more earlier threshold, each outcome its own, to the fixed part.
 
     Parameters
     ----------
+    problem : ThresholdProblem
     profile : BlockProfile
-        On the base fixed part.
-    crosses : list of ndarray, each shape (B, c, kr, kr)
-        K of each outcome's i-th earlier threshold.
-    positions : ndarray of int, shape (B, k)
-        Candidate positions of the earlier thresholds.
+        On the base fixed part, or with a first earlier threshold added.
+    parts : list of ThresholdPart, length B
+        Each outcome's threshold.
 
     Returns
     -------
     BlockProfile
+
+    Raises
+    ------
+    ValueError
+        The profile holds two earlier thresholds already: a search of at most three
+        thresholds never adds a third.
     """
-    count, k = positions.shape
-    rows = np.arange(count)
-    ssr_fixed, numerators = profile.ssr_fixed, profile.numerators[..., None]
-    shape = (count, *profile.denominators.shape[1:])
-    denominators = np.broadcast_to(profile.denominators, shape)
-    crosses = list(crosses)
-    for i in range(k):
-        at, cross = positions[:, i], crosses[i]
-        inverse = np.linalg.inv(denominators[rows, at])
-        weights = _product(cross, inverse[:, None])
-        pivot = numerators[rows, at]
-        ssr_fixed = ssr_fixed - (pivot.swapaxes(1, 2) @ inverse @ pivot)[:, 0, 0]
-        numerators = numerators - _product(weights, pivot[:, None])
-        denominators = denominators - _product(weights, cross.swapaxes(2, 3))
-        for j in range(i + 1, k):
-            # C_e_i'M C_e_j is the transpose of K_i at threshold j.
-            between = cross[rows, positions[:, j]].swapaxes(1, 2)
-            crosses[j] = crosses[j] - _product(weights, between[:, None])
-    return BlockProfile(ssr_fixed, numerators[..., 0], denominators)
+    if profile.thresholds >= 2:
+        raise ValueError(
+            "a bootstrap profile holds at most two earlier thresholds (max_thresholds "
+            "is at most 3)"
+        )
+    at = np.array([part.position for part in parts])
+    pivot = profile.numerators[np.arange(len(parts)), at][..., None]
+    # Outcomes that share their thresholds (all of them when earlier thresholds are
+    # held fixed) share one row of everything that does not depend on y*.
+    shared = all(part is parts[0] for part in parts) and (
+        profile.thresholds == 0 or len(profile.first_weights) == 1
+    )
+    width = 1 if shared else len(parts)
+
+    def stacked(values: list[np.ndarray]) -> np.ndarray:
+        return values[0][None] if shared else np.stack(values)
+
+    def at_threshold(values: np.ndarray) -> np.ndarray:
+        """Each row's value at its own threshold, shape (width, ...)."""
+        values = np.broadcast_to(values, (width, *values.shape[1:]))
+        return values[np.arange(width), at[:width]]
+
+    if profile.thresholds == 0:
+        # The threshold's own part holds everything that does not depend on y*.
+        weights = stacked([part.weights for part in parts])
+        inverse = stacked([part.inverse for part in parts])
+        return BlockProfile(
+            profile.ssr_fixed - (pivot.swapaxes(1, 2) @ inverse @ pivot)[:, 0, 0],
+            profile.numerators - _product(weights, pivot[:, None])[..., 0],
+            stacked([part.denominators for part in parts]),
+            stacked([part.usable for part in parts]),
+            1,
+            parts,
+            weights,
+        )
+
+    # Orthogonal to the first threshold: K~ = K - K_1 G_1^{-1} C_1'M C_e, where
+    # C_1'M C_e is the transpose of the first threshold's K at this one.
+    between = stacked([first.cross[p] for first, p in zip(profile.first, at)])
+    cross = stacked([part.cross for part in parts])
+    cross = cross - _product(profile.first_weights, between.swapaxes(1, 2)[:, None])
+    inverse = np.linalg.inv(at_threshold(profile.denominators))
+    weights = _product(cross, inverse[:, None])
+    change = _product(weights, cross.swapaxes(2, 3), out=cross)
+    denominators = profile.denominators - change
+    return BlockProfile(
+        profile.ssr_fixed - (pivot.swapaxes(1, 2) @ inverse @ pivot)[:, 0, 0],
+        profile.numerators - _product(weights, pivot[:, None])[..., 0],
+        denominators,
+        problem.usable(denominators),
+        2,
+    )
 
 
 def best_next(
@@ -324,7 +436,7 @@ def best_next(
     ----------
     problem : ThresholdProblem
     profile : BlockProfile
-        With ``earlier`` in the fixed part (``add_thresholds``).
+        With ``earlier`` in the fixed part (``add_threshold``).
     earlier : ndarray of int, shape (B, k)
         Lower-regime sizes of the earlier thresholds.
     step : int
@@ -341,10 +453,9 @@ def best_next(
     allowed = admissible(
         problem.candidates, earlier, problem.n_obs, trims[step - 1], trims[0]
     )
-    allowed &= problem.usable(profile.denominators)
-    ssr = profile.ssr_fixed[:, None] - explained(
-        profile.numerators, profile.denominators, allowed
-    )
+    allowed &= profile.usable
+    ssr = explained(profile.numerators, profile.denominators, allowed)
+    np.subtract(profile.ssr_fixed[:, None], ssr, out=ssr)
     np.copyto(ssr, np.inf, where=~allowed)
     best = np.argmin(ssr, axis=1)
     best_ssr = ssr[np.arange(len(best)), best]
