@@ -183,3 +183,23 @@ def test_outcomes_sharing_a_threshold_equal_their_own_fixed_parts(regime):
         assert best[r] == prefixes[np.argmin(direct)]
     for alone, together in zip(searched(shared_first=False), (ssr_fixed, ssr, best)):
         np.testing.assert_allclose(alone, together, rtol=1e-12)
+
+
+def test_replications_without_room_for_another_threshold_have_zero_statistic():
+    """Wide trims leave no admissible second threshold after some first thresholds."""
+    settings = ThresholdSettings(
+        outcome="y", regime_regressors=("x",), threshold_variable="q", controls=["z"],
+        max_thresholds=2, trims=(0.3, 0.3), year_effects=True,
+    )
+    frame = two_threshold_panel(seed=4, entities=60)
+    problem = ThresholdProblem(panel_arrays(frame, "id", "t", settings), settings)
+    estimates = estimate_thresholds(problem)
+    fast = Bootstrap(problem, estimates, SEED).f_statistics(2, range(REPLICATIONS))
+    reference = []
+    for r in range(REPLICATIONS):
+        try:
+            reference.append(reference_f(problem, estimates, 2, r))
+        except ValueError:  # the observed-data search refuses when there is no room
+            reference.append(0.0)
+    np.testing.assert_allclose(fast, reference, rtol=1e-9, atol=0)
+    assert (fast == 0).any() and (fast > 0).any()

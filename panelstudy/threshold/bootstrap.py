@@ -4,7 +4,10 @@ Test k is bootstrapped under its null, the model with the k-1 thresholds held fi
 step k: regressors and q stay fixed, whole entities' residual vectors of the null model
 are drawn with replacement, and y* = fitted + residual*. On each y* the search runs
 again (``earlier_thresholds="search"``: thresholds 1..k-1 re-estimated in sequence, as
-in Hansen's code; ``"fixed"``: held at their estimates) and gives F*_k.
+in Hansen's code; ``"fixed"``: held at their estimates) and gives F*_k. The sequence
+has no refinement step: unlike ``estimate_thresholds``, the bootstrap does not
+re-search threshold 1 given threshold 2 before searching threshold 3. A block of
+replications is searched at once by ``replication_search``.
 
 Replication r of test k draws from ``SeedSequence([seed, k, r])`` alone. Replications
 are computed in blocks whose composition depends only on the number of replications
@@ -26,6 +29,7 @@ from joblib import Parallel, delayed
 
 from panelstudy.threshold.profile import ThresholdProblem
 from panelstudy.threshold.replication_search import (
+    BlockProfile,
     ResamplingNull,
     SortedPanel,
     ThresholdPart,
@@ -156,33 +160,39 @@ class Bootstrap:
         draws = np.stack(
             [draw_entities(self.seed, test, r, n_entities) for r in replications]
         )
-        count = len(draws)
         null = self.null_model(test)
         profile = base_profile(self.problem, self.sorted_panel(), null, draws)
-        earlier = np.empty((count, 0), dtype=np.int64)
-        if self.problem.settings.earlier_thresholds == "fixed":
-            for prefix in sorted(self.estimates.null_prefixes(test)):
-                added = np.full(count, prefix)
-                profile = add_threshold(self.problem, profile, self.threshold_parts(added))
-                earlier = np.column_stack([earlier, added])
-            steps = [test]
-        else:
-            steps = list(range(1, test + 1))
+        earlier = np.empty((len(draws), 0), dtype=np.int64)
+        if self.problem.settings.earlier_thresholds == "search":
+            return self._search(profile, earlier, test, first_step=1)
+        for prefix in sorted(self.estimates.null_prefixes(test)):
+            profile, earlier = self._add(profile, earlier, np.full(len(draws), prefix))
+        return self._search(profile, earlier, test, first_step=test)
 
-        f_stats = np.zeros(count)
-        searched = np.arange(count)
-        for step in steps:
+    def _add(self, profile: BlockProfile, earlier: np.ndarray, prefixes: np.ndarray):
+        """Profile and earlier thresholds with one more threshold per replication."""
+        profile = add_threshold(self.problem, profile, self.threshold_parts(prefixes))
+        return profile, np.sort(np.column_stack([earlier, prefixes]), axis=1)
+
+    def _search(
+        self, profile: BlockProfile, earlier: np.ndarray, test: int, first_step: int
+    ) -> np.ndarray:
+        """F*_k after searching steps ``first_step`` .. k in sequence."""
+        f_stats = np.zeros(len(earlier))
+        searched = np.arange(len(earlier))
+        for step in range(first_step, test + 1):
             ssr_alt, best = best_next(self.problem, profile, earlier, step)
             if step == test:
                 df = self.problem.degrees_of_freedom(test)
                 f_stats[searched] = (profile.ssr_fixed - ssr_alt) / (ssr_alt / df)
                 break
             room = np.flatnonzero(best >= 0)
+            if len(room) == 0:
+                break
             if len(room) < len(best):
                 profile, best, earlier = profile.rows(room), best[room], earlier[room]
                 searched = searched[room]
-            profile = add_threshold(self.problem, profile, self.threshold_parts(best))
-            earlier = np.sort(np.column_stack([earlier, best]), axis=1)
+            profile, earlier = self._add(profile, earlier, best)
         return f_stats
 
 

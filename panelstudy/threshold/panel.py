@@ -75,11 +75,12 @@ def _gaps(frame: pd.DataFrame, entity: str, time: str, variables: list[str]) -> 
     for row, column in zip(*np.nonzero(bad)):
         gaps.append((frame[entity].iat[row], frame[time].iat[row], variables[column]))
     periods = np.sort(frame[time].unique())
-    present = frame.groupby(entity, sort=True)[time].agg(set)
-    for label, seen in present.items():
-        for period in periods:
-            if period not in seen:
-                gaps.append((label, period, "no row"))
+    # Rows are unique by entity and period, so only an entity with fewer rows than
+    # periods lacks one; the others are not looked at one by one.
+    rows = frame.groupby(entity, sort=True).size()
+    for label in rows.index[rows < len(periods)]:
+        seen = set(frame.loc[frame[entity] == label, time])
+        gaps.extend((label, period, "no row") for period in periods if period not in seen)
     return gaps
 
 

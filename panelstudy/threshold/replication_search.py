@@ -43,16 +43,14 @@ __all__ = [
     "best_next",
 ]
 
-# Elements of an observation-sized work array that stays in a core's cache (512 KB).
-_CACHED_ELEMENTS = 2**16
-
-
 @dataclass(frozen=True)
 class SortedPanel:
     """The panel's fixed arrays in q order, as the bootstrap's running sums read them.
 
     Attributes
     ----------
+    entities : int
+        N.
     entity : ndarray of int, shape (n,)
         Entity of each observation.
     kept : ndarray, shape (n,)
@@ -61,59 +59,37 @@ class SortedPanel:
         A raw preimage of the base's orthonormal basis Q, so Q'v = weights'(W'v).
     base_adjoint : ndarray, shape (kb, n)
         W'Q, one basis column a row: its running sum against x is C~'Q.
-    entity_keys : ndarray of int, shape (N * T,)
-        Each entity's positions in q order, increasing, offset by entity * (n + 1) so
-        that one sorted search counts every entity's observations below a threshold.
-    entity_sums : ndarray, shape (N, T + 1, kr)
-        Running sums of x over each entity's observations in q order, starting at
-        zero: entry t sums its t lowest.
-    kept_entity_means : ndarray, shape (N, T + 1, kr)
-        The same for kept x, divided by T.
     kept_x : ndarray, shape (n, kr)
         Regime regressors, zero in a dropped period.
     """
 
+    entities: int
     entity: np.ndarray
     kept: np.ndarray
     base_weights: np.ndarray
     base_adjoint: np.ndarray
-    entity_keys: np.ndarray
-    entity_sums: np.ndarray
-    kept_entity_means: np.ndarray
     kept_x: np.ndarray
 
-    def lower_counts(self, prefix: int) -> np.ndarray:
-        """Observations of each entity in the lower regime of a threshold, shape (N,)."""
-        n_entities, periods = self.entity_sums.shape[0], self.entity_sums.shape[1] - 1
-        entities = np.arange(n_entities)
-        keys = entities * (len(self.entity) + 1) + prefix
-        found = np.searchsorted(self.entity_keys, keys)
-        return found - entities * periods
+    def lower_sums(self, values: np.ndarray, prefix: int) -> np.ndarray:
+        """Each observation's entity sum of ``values`` (n, kr) over the lower regime."""
+        sums = np.empty((self.entities, values.shape[1]))
+        for a, column in enumerate(values.T):
+            sums[:, a] = np.bincount(self.entity[:prefix], column[:prefix], self.entities)
+        return sums[self.entity]
 
 
 def sorted_panel(problem: ThresholdProblem) -> SortedPanel:
     """Build the q-ordered arrays of a problem once; O(n) memory."""
-    n_entities, periods = problem.panel.n_entities, problem.panel.n_periods
-    x, kept = problem.x_sorted, problem.transform.kept[problem.order]
-    positions = np.argsort(problem.order // periods, kind="stable").reshape(n_entities, -1)
-    offsets = np.arange(n_entities)[:, None] * (problem.n_obs + 1)
-
-    def running_by_entity(values: np.ndarray) -> np.ndarray:
-        grouped = values[positions]
-        start = np.zeros((n_entities, 1, values.shape[1]))
-        return np.concatenate([start, np.cumsum(grouped, axis=1)], axis=1)
-
+    kept = problem.transform.kept[problem.order]
     basis = problem.fixed_part(()).basis
     transform = problem.transform
     return SortedPanel(
-        entity=problem.order // periods,
+        entities=problem.panel.n_entities,
+        entity=problem.order // problem.panel.n_periods,
         kept=kept,
         base_weights=np.ascontiguousarray(transform.preimage(basis)[problem.order]),
         base_adjoint=np.ascontiguousarray(transform.adjoint(basis)[problem.order].T),
-        entity_keys=(positions + offsets).ravel(),
-        entity_sums=running_by_entity(x),
-        kept_entity_means=running_by_entity(kept[:, None] * x) / periods,
-        kept_x=kept[:, None] * x,
+        kept_x=kept[:, None] * problem.x_sorted,
     )
 
 
@@ -231,25 +207,6 @@ def base_profile(
     BlockProfile
     """
     count = len(draws)
-    ssr_fixed = np.empty(count)
-    numerators = np.empty((count, len(problem.candidates), problem.n_regime))
-    # A few replications at a time, so that their observation-sized arrays stay in the
-    # processor's cache.
-    rows = max(1, _CACHED_ELEMENTS // problem.n_obs)
-    for start in range(0, count, rows):
-        part = slice(start, start + rows)
-        ssr_fixed[part], numerators[part] = _base_numerators(
-            problem, panel, null, draws[part]
-        )
-    base = problem.fixed_part(())
-    return BlockProfile(ssr_fixed, numerators, base.denominators[None], base.usable[None])
-
-
-def _base_numerators(
-    problem: ThresholdProblem, panel: SortedPanel, null: ResamplingNull, draws: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """S and b on the base fixed part, for a few replications."""
-    count = len(draws)
     raw = np.take(null.raw_residuals[draws].reshape(count, -1), problem.order, axis=1)
     on_basis = raw @ panel.base_weights
     on_fitted = raw @ null.fitted_weights
@@ -258,6 +215,8 @@ def _base_numerators(
         null.fitted_ssr + 2 * on_fitted + resampled_squares - np.sum(on_basis**2, axis=1)
     )
 
+    # In place where possible: a block's arrays are large, and each fresh one costs
+    # page faults.
     lower = raw[:, :, None] * problem.x_sorted[None]
     np.cumsum(lower, axis=1, out=lower)
     numerators = np.take(lower, problem.candidates.prefixes - 1, axis=1)
@@ -265,7 +224,8 @@ def _base_numerators(
     projection = problem.base_projection
     on_base = projection.reshape(-1, projection.shape[2]) @ on_basis.T
     numerators -= on_base.T.reshape(numerators.shape)
-    return ssr_fixed, numerators
+    base = problem.fixed_part(())
+    return BlockProfile(ssr_fixed, numerators, base.denominators[None], base.usable[None])
 
 
 def threshold_cross(
@@ -281,14 +241,12 @@ def threshold_cross(
     processor's cache, and its sums run in the same order however the work is split.
     """
     periods, kept_periods = problem.panel.n_periods, problem.transform.kept_periods
-    lower_count = panel.lower_counts(prefix)
-    entities = np.arange(problem.panel.n_entities)
 
     # W'W C_e - W'Q (C_e'Q)' at every observation, term by term, negated.
-    weights = panel.kept_entity_means[entities, lower_count][panel.entity]
+    weights = panel.lower_sums(panel.kept_x, prefix) / periods
     if problem.transform.mode == "drop_period":
         share = panel.kept / periods - kept_periods / periods**2
-        weights += share[:, None] * panel.entity_sums[entities, lower_count][panel.entity]
+        weights += share[:, None] * panel.lower_sums(problem.x_sorted, prefix)
     position = np.searchsorted(problem.candidates.prefixes, prefix)
     weights += (problem.base_projection[position] @ panel.base_adjoint).T
     weights[:prefix] -= panel.kept_x[:prefix]
@@ -304,6 +262,14 @@ def _product(left: np.ndarray, right: np.ndarray, out: np.ndarray | None = None)
     if left.shape[-1] == 1:
         return np.multiply(left, right, out=out)
     return np.matmul(left, right, out=out)
+
+
+def _inverse(matrices: np.ndarray) -> np.ndarray:
+    """Inverse over the last two axes; a reciprocal for 1 x 1 matrices, where the
+    overhead of ``np.linalg.inv`` would cost more than the arithmetic."""
+    if matrices.shape[-1] == 1:
+        return 1.0 / matrices
+    return np.linalg.inv(matrices)
 
 
 @dataclass(frozen=True)
@@ -342,7 +308,7 @@ def threshold_part(
     base = problem.fixed_part(())
     cross = threshold_cross(problem, panel, prefix)
     position = int(np.searchsorted(problem.candidates.prefixes, prefix))
-    inverse = np.linalg.inv(base.denominators[position])
+    inverse = _inverse(base.denominators[position])
     weights = _product(cross, inverse)
     denominators = base.denominators - _product(weights, cross.transpose(0, 2, 1))
     return ThresholdPart(
@@ -414,7 +380,7 @@ def add_threshold(
     between = stacked([first.cross[p] for first, p in zip(profile.first, at)])
     cross = stacked([part.cross for part in parts])
     cross = cross - _product(profile.first_weights, between.swapaxes(1, 2)[:, None])
-    inverse = np.linalg.inv(at_threshold(profile.denominators))
+    inverse = _inverse(at_threshold(profile.denominators))
     weights = _product(cross, inverse[:, None])
     change = _product(weights, cross.swapaxes(2, 3), out=cross)
     denominators = profile.denominators - change
