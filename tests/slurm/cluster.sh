@@ -124,7 +124,11 @@ SlurmctldDebug=info
 SlurmdDebug=info
 
 # No cgroups (none to delegate inside a container), no accounting database.
-ProctrackType=proctrack/linuxproc
+# Processes are tracked by process group, not by parent chain (proctrack/linuxproc):
+# under linuxproc, a process whose parent shell died of scancel's SIGTERM is
+# re-parented to init, is no longer seen as the job's, and escapes the SIGKILL that
+# follows (seen with a hung job-side Snakemake).
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=task=1
