@@ -7,10 +7,12 @@
 #   tests/slurm/cluster.sh status   say which daemons run; sinfo and squeue
 #   tests/slurm/cluster.sh env      print the `export SLURM_CONF=...` line for clients
 #
-# Everything (munge key, slurm.conf, spool, state, logs, pid files, munge socket) lives
-# under one directory: $PANELSTUDY_SLURM_DIR, by default `.slurm/` at the top of the
-# repository. Nothing is written to /etc, /run or /var. Clients (sinfo, sbatch, the
-# Snakemake executor plugin, and srun inside jobs) find the cluster through SLURM_CONF.
+# The munge key, slurm.conf, spool, state, logs and pid files live under one directory:
+# $PANELSTUDY_SLURM_DIR, by default `.slurm/` at the top of the repository. Two Debian
+# paths are shared with a system installation, so only one such cluster runs on a
+# machine: munged's socket /run/munge/munge.socket.2 and slurmd's link to its
+# configuration, /run/slurm/conf, where clients without SLURM_CONF (srun inside jobs)
+# find it. Nothing is written to /etc or /var.
 #
 # Needs Debian's slurm-wlm (slurmctld, slurmd, slurm-client) and munge, and root: the
 # daemons run as root and jobs run as the user who submits them.
@@ -20,7 +22,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 base="${PANELSTUDY_SLURM_DIR:-$(cd "$here/../.." && pwd)/.slurm}"
 ctld_port="${PANELSTUDY_SLURMCTLD_PORT:-6817}"
 slurmd_port="${PANELSTUDY_SLURMD_PORT:-6818}"
-partition="${PANELSTUDY_SLURM_PARTITION:-main}"
+# The partition profiles/slurm/config.yaml submits to.
+partition=main
 start_timeout=60
 stop_timeout=30
 
