@@ -8,7 +8,6 @@ refinement that ``estimate_thresholds`` applies after step 2).
 """
 
 import copy
-import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -24,12 +23,12 @@ from panelstudy.threshold import (
 )
 from panelstudy.threshold.bootstrap import draw_entities
 from panelstudy.threshold.replication_search import (
+    ThresholdPart,
     add_threshold,
     base_profile,
     best_next,
     sorted_panel,
     threshold_cross,
-    threshold_part,
 )
 from panelstudy.threshold.search import candidate_mask, search_next
 
@@ -163,11 +162,12 @@ def test_outcomes_sharing_a_threshold_equal_their_own_fixed_parts(regime):
 
     def searched(shared_first: bool):
         base = base_profile(problem, panel, null, draws)
-        part = threshold_part(problem, panel, first)
-        firsts = [part if shared_first else dataclasses.replace(part) for _ in range(count)]
+        firsts = [ThresholdPart(problem, panel, first)] * count
+        if not shared_first:
+            firsts = [ThresholdPart(problem, panel, first) for _ in range(count)]
         profile = add_threshold(problem, base, firsts)
         profile = add_threshold(
-            problem, profile, [threshold_part(problem, panel, p) for p in seconds]
+            problem, profile, [ThresholdPart(problem, panel, p) for p in seconds]
         )
         earlier = np.sort(np.column_stack([np.full(count, first), seconds]), axis=1)
         return profile.ssr_fixed, *best_next(problem, profile, earlier, 3)

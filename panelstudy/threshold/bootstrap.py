@@ -38,7 +38,6 @@ from panelstudy.threshold.replication_search import (
     best_next,
     resampling_null,
     sorted_panel,
-    threshold_part,
 )
 from panelstudy.threshold.search import ThresholdEstimates
 from panelstudy.threshold.settings import BootstrapPlan
@@ -141,7 +140,7 @@ class Bootstrap:
             found = {p: self._parts[p] for p in distinct if p in self._parts}
         for prefix in distinct:
             if prefix not in found:
-                found[prefix] = threshold_part(self.problem, self.sorted_panel(), prefix)
+                found[prefix] = ThresholdPart(self.problem, self.sorted_panel(), prefix)
         with self._lock:
             for prefix in distinct:
                 self._parts[prefix] = found[prefix]

@@ -22,6 +22,7 @@ resampled residuals in q order (``base_profile``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,6 @@ __all__ = [
     "base_profile",
     "threshold_cross",
     "ThresholdPart",
-    "threshold_part",
     "add_threshold",
     "best_next",
 ]
@@ -272,11 +272,19 @@ def _inverse(matrices: np.ndarray) -> np.ndarray:
     return np.linalg.inv(matrices)
 
 
-@dataclass(frozen=True)
 class ThresholdPart:
     """Threshold e added to the base fixed part, at every candidate g.
 
     Nothing here depends on the outcome: it serves every replication that chose e.
+    All but K are computed on first use, since a threshold that bootstrap samples only
+    ever add second needs K alone.
+
+    Parameters
+    ----------
+    problem : ThresholdProblem
+    panel : SortedPanel
+    prefix : int
+        e's lower-regime size.
 
     Attributes
     ----------
@@ -293,27 +301,27 @@ class ThresholdPart:
     usable : ndarray of bool, shape (c,)
     """
 
-    position: int
-    cross: np.ndarray
-    inverse: np.ndarray
-    weights: np.ndarray
-    denominators: np.ndarray
-    usable: np.ndarray
+    def __init__(self, problem: ThresholdProblem, panel: SortedPanel, prefix: int) -> None:
+        self._problem = problem
+        self.position = int(np.searchsorted(problem.candidates.prefixes, prefix))
+        self.cross = threshold_cross(problem, panel, prefix)
 
+    @functools.cached_property
+    def inverse(self) -> np.ndarray:
+        return _inverse(self._problem.fixed_part(()).denominators[self.position])
 
-def threshold_part(
-    problem: ThresholdProblem, panel: SortedPanel, prefix: int
-) -> ThresholdPart:
-    """The threshold with this lower-regime size added to the base fixed part."""
-    base = problem.fixed_part(())
-    cross = threshold_cross(problem, panel, prefix)
-    position = int(np.searchsorted(problem.candidates.prefixes, prefix))
-    inverse = _inverse(base.denominators[position])
-    weights = _product(cross, inverse)
-    denominators = base.denominators - _product(weights, cross.transpose(0, 2, 1))
-    return ThresholdPart(
-        position, cross, inverse, weights, denominators, problem.usable(denominators)
-    )
+    @functools.cached_property
+    def weights(self) -> np.ndarray:
+        return _product(self.cross, self.inverse)
+
+    @functools.cached_property
+    def denominators(self) -> np.ndarray:
+        base = self._problem.fixed_part(()).denominators
+        return base - _product(self.weights, self.cross.transpose(0, 2, 1))
+
+    @functools.cached_property
+    def usable(self) -> np.ndarray:
+        return self._problem.usable(self.denominators)
 
 
 def add_threshold(
