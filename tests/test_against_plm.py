@@ -2,8 +2,8 @@
 
 The baseline model with controls (Table 3, column 2) is fitted by our package and by
 ``plm(..., effect = "twoways", model = "within")`` on the demo and public-nbs analysis
-panels (built by snakemake in a copy of the repository) and on a generated unbalanced
-panel. Coefficients agree to 1e-8 relative.
+panels (the session's shared workflow runs, conftest.workflow_run) and on a generated
+unbalanced panel. Coefficients agree to 1e-8 relative.
 
 Standard errors are both clustered by province (``vcovHC(..., method = "arellano",
 cluster = "group")``, the same sandwich as ours) and differ only by the small-sample
@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import copy_repository, requires_shared, snakemake
+from conftest import REPO, requires_shared, workflow_run
 from test_fe import simulate_panel
 
 from panelstudy.fe import fit_fe
@@ -124,17 +124,16 @@ def compare(tmp_path, data: pd.DataFrame, spec: ModelSpec) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def analysis_panels(tmp_path_factory):
-    """Analysis panel and model roles of demo and public-nbs, built by snakemake."""
-    repo = copy_repository(tmp_path_factory.mktemp("plm"))
+def analysis_panels():
+    """Analysis panel and model roles of demo and public-nbs, from the session's shared
+    workflow runs (conftest.workflow_run)."""
     panels = {}
     for dataset in ("demo", "public-nbs"):
-        target = f"results/{dataset}/analysis.parquet"
-        snakemake(repo, target, "--cores", "2", "--config", f"dataset={dataset}")
+        results = workflow_run(dataset)
         roles = yaml.safe_load(
-            (repo / "datasets" / f"{dataset}.yaml").read_text(encoding="utf-8")
+            (REPO / "datasets" / f"{dataset}.yaml").read_text(encoding="utf-8")
         )["model"]
-        panels[dataset] = (pd.read_parquet(repo / target), roles)
+        panels[dataset] = (pd.read_parquet(results / "analysis.parquet"), roles)
     return panels
 
 

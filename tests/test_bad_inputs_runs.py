@@ -230,7 +230,7 @@ THRESHOLD_TABLES = [f"results/demo/tables/{name}.csv" for name in
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo_copy(tmp_path_factory):
     """The demo dataset with a small bootstrap, run up to the second shard."""
     repo = copy_repository(tmp_path_factory.mktemp("demo"))
     run(repo, SHARDS[0], *TABLES, "--configfile", overlay(repo, "small.yaml", SMALL))
@@ -244,14 +244,14 @@ def merged(repo: Path) -> pd.DataFrame:
     return pd.read_parquet(repo / MERGED)
 
 
-def test_a_shard_killed_mid_job_is_rerun_and_the_merge_is_whole(demo):
+def test_a_shard_killed_mid_job_is_rerun_and_the_merge_is_whole(demo_copy):
     # Run what is left (shard 1, then the merge) one job at a time; kill snakemake and
     # its job as soon as the shard job has started (its log exists).
-    log = demo / "results" / "demo" / "logs" / "threshold_shard1.log"
+    log = demo_copy / "results" / "demo" / "logs" / "threshold_shard1.log"
     command = [sys.executable, "-m", "snakemake", *THRESHOLD_TABLES, "--cores", "1",
                "--configfile", "small.yaml"]
-    job = subprocess.Popen(command, cwd=demo, start_new_session=True,
-                           env={**os.environ, "PYTHONPATH": str(demo)},
+    job = subprocess.Popen(command, cwd=demo_copy, start_new_session=True,
+                           env={**os.environ, "PYTHONPATH": str(demo_copy)},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
     while not log.exists() and job.poll() is None and time.monotonic() - started < 120:
@@ -260,71 +260,73 @@ def test_a_shard_killed_mid_job_is_rerun_and_the_merge_is_whole(demo):
     job.wait(timeout=30)
     assert job.returncode == -signal.SIGKILL, "the run ended before it could be killed"
 
-    shards = demo / "results" / "demo" / "threshold" / "shards"
+    shards = demo_copy / "results" / "demo" / "threshold" / "shards"
     written = sorted(path.name for path in shards.glob("*.parquet"))
     assert written == ["shard0.parquet"]
-    assert not (demo / MERGED).exists()
+    assert not (demo_copy / MERGED).exists()
 
     # A killed snakemake leaves its lock: --unlock, then the same command again.
-    snakemake(demo, "--unlock")
-    plan = run(demo, *THRESHOLD_TABLES, "--dry-run", "--configfile", "small.yaml")
+    snakemake(demo_copy, "--unlock")
+    plan = run(demo_copy, *THRESHOLD_TABLES, "--dry-run", "--configfile", "small.yaml")
     assert "threshold_shard" in plan.stdout and "threshold_merge" in plan.stdout
     assert "threshold_search" not in plan.stdout and "ingest" not in plan.stdout
-    run(demo, *THRESHOLD_TABLES, "--configfile", "small.yaml")
+    run(demo_copy, *THRESHOLD_TABLES, "--configfile", "small.yaml")
 
-    replications = merged(demo)
+    replications = merged(demo_copy)
     assert len(replications) == REPLICATIONS * TESTS
     assert replications.groupby("test")["replication"].apply(list).to_dict() == {
         test: list(range(REPLICATIONS)) for test in range(1, TESTS + 1)
     }
-    assert part_files(demo / "results") == []
-    done = run(demo, *THRESHOLD_TABLES, "--dry-run", "--configfile", "small.yaml")
+    assert part_files(demo_copy / "results") == []
+    done = run(demo_copy, *THRESHOLD_TABLES, "--dry-run", "--configfile", "small.yaml")
     assert "Nothing to be done" in done.stdout
 
 
-def test_the_merge_refuses_shards_of_another_plan(demo):
-    run(demo, *THRESHOLD_TABLES, "--configfile", "small.yaml")
-    shard = demo / "results" / "demo" / "threshold" / "shards" / "shard1.parquet"
+def test_the_merge_refuses_shards_of_another_plan(demo_copy):
+    run(demo_copy, *THRESHOLD_TABLES, "--configfile", "small.yaml")
+    shard = demo_copy / "results" / "demo" / "threshold" / "shards" / "shard1.parquet"
     # shard 1 holds replications 10-19 of each test; a stale copy of it (from a plan
     # with 15 replications) lacks 15-19, and is newer than the merged tables
     stale = pd.read_parquet(shard)
     assert sorted(stale["replication"].unique()) == list(range(10, 20))
     stale.query("replication < 15").to_parquet(shard, index=False)
-    table6 = demo / "results" / "demo" / "tables" / "table6_threshold_tests.csv"
+    table6 = demo_copy / "results" / "demo" / "tables" / "table6_threshold_tests.csv"
 
-    result = run(demo, *THRESHOLD_TABLES, "--configfile", "small.yaml", check=False)
+    result = run(demo_copy, *THRESHOLD_TABLES, "--configfile", "small.yaml",
+                 check=False)
 
     assert result.returncode != 0
-    log = (demo / "results" / "demo" / "logs" / "threshold_merge.log").read_text()
+    log = (demo_copy / "results" / "demo" / "logs" / "threshold_merge.log").read_text()
     assert (f"bootstrap shards do not add up to {REPLICATIONS} replications of tests "
             f"[1, 2, 3]: {5 * TESTS} missing") in log
     assert not table6.exists()
     shard.unlink()  # leave the copy whole again for the tests after this one
-    run(demo, *THRESHOLD_TABLES, "--configfile", "small.yaml")
-    assert len(merged(demo)) == REPLICATIONS * TESTS
+    run(demo_copy, *THRESHOLD_TABLES, "--configfile", "small.yaml")
+    assert len(merged(demo_copy)) == REPLICATIONS * TESTS
 
 
-def test_results_are_readable_by_others_as_the_umask_allows(demo):
+def test_results_are_readable_by_others_as_the_umask_allows(demo_copy):
     umask = os.umask(0o022)
     os.umask(umask)
     expected = 0o666 & ~umask
     for path in ("panel.parquet", "tables/table3_baseline.csv",
                  "threshold/replications.parquet"):
-        mode = stat.S_IMODE((demo / "results" / "demo" / path).stat().st_mode)
+        mode = stat.S_IMODE((demo_copy / "results" / "demo" / path).stat().st_mode)
         assert mode == expected, (path, oct(mode))
 
 
-def test_a_misspelt_model_variable_stops_the_table_rather_than_skipping_it(demo):
-    entry = catalogue(demo, "demo")
+def test_a_misspelt_model_variable_stops_the_table_rather_than_skipping_it(demo_copy):
+    entry = catalogue(demo_copy, "demo")
     entry["model"]["controls"] = ["AE", "GS", "FJ", "JT", "RD", "CYY"]
-    config = overlay(demo, "typo.yaml", {"datasets": {"demo": entry}, "tables": [3]})
-    result = run(demo, "results/demo/tables/table3_baseline.md", "--configfile",
-                 "small.yaml", config, check=False)
+    table3 = "results/demo/tables/table3_baseline.md"
+    config = overlay(demo_copy, "typo.yaml",
+                     {"datasets": {"demo": entry}, "tables": [3]})
+    result = run(demo_copy, table3, "--configfile", "small.yaml", config, check=False)
     assert result.returncode != 0
-    log = (demo / "results" / "demo" / "logs" / "table3_baseline.log").read_text()
+    log = (demo_copy / "results" / "demo" / "logs" / "table3_baseline.log").read_text()
     assert "needs variable(s) 'CYY'" in log
     assert "notes do not say why CYY cannot be built" in log
-    assert not (demo / "results" / "demo" / "tables" / "table3_baseline.md").exists()
+    assert not (demo_copy / table3).exists()
 
 
 # --- 15. raw inputs are never written ------------------------------------------------
