@@ -70,12 +70,13 @@ class SortedPanel:
     base_adjoint: np.ndarray
     kept_x: np.ndarray
 
-    def lower_sums(self, values: np.ndarray, prefix: int) -> np.ndarray:
-        """Each observation's entity sum of ``values`` (n, kr) over the lower regime."""
+    def lower_sums(self, values: np.ndarray, prefix: int, scale: float) -> np.ndarray:
+        """Each observation's entity sum of ``values`` (n, kr) over the lower regime,
+        times ``scale``."""
         sums = np.empty((self.entities, values.shape[1]))
         for a, column in enumerate(values.T):
             sums[:, a] = np.bincount(self.entity[:prefix], column[:prefix], self.entities)
-        return sums[self.entity]
+        return (sums * scale)[self.entity]
 
 
 def sorted_panel(problem: ThresholdProblem) -> SortedPanel:
@@ -222,8 +223,8 @@ def base_profile(
     numerators = np.take(lower, problem.candidates.prefixes - 1, axis=1)
     numerators += null.fitted_numerators
     projection = problem.base_projection
-    on_base = projection.reshape(-1, projection.shape[2]) @ on_basis.T
-    numerators -= on_base.T.reshape(numerators.shape)
+    on_base = on_basis @ projection.reshape(-1, projection.shape[2]).T
+    numerators -= on_base.reshape(numerators.shape)
     base = problem.fixed_part(())
     return BlockProfile(ssr_fixed, numerators, base.denominators[None], base.usable[None])
 
@@ -242,19 +243,18 @@ def threshold_cross(
     """
     periods, kept_periods = problem.panel.n_periods, problem.transform.kept_periods
 
-    # W'W C_e - W'Q (C_e'Q)' at every observation, term by term, negated.
-    weights = panel.lower_sums(panel.kept_x, prefix) / periods
+    # W'W C_e - W'Q (C_e'Q)' at every observation, term by term.
+    weights = panel.lower_sums(panel.kept_x, prefix, -1 / periods)
     if problem.transform.mode == "drop_period":
-        share = panel.kept / periods - kept_periods / periods**2
-        weights += share[:, None] * panel.lower_sums(problem.x_sorted, prefix)
+        share = kept_periods / periods**2 - panel.kept / periods
+        weights += share[:, None] * panel.lower_sums(problem.x_sorted, prefix, 1.0)
     position = np.searchsorted(problem.candidates.prefixes, prefix)
-    weights += (problem.base_projection[position] @ panel.base_adjoint).T
-    weights[:prefix] -= panel.kept_x[:prefix]
+    weights -= (problem.base_projection[position] @ panel.base_adjoint).T
+    weights[:prefix] += panel.kept_x[:prefix]
 
     products = problem.x_sorted[:, :, None] * weights[:, None, :]
     np.cumsum(products, axis=0, out=products)
-    cross = np.take(products, problem.candidates.prefixes - 1, axis=0)
-    return np.negative(cross, out=cross)
+    return np.take(products, problem.candidates.prefixes - 1, axis=0)
 
 
 def _product(left: np.ndarray, right: np.ndarray, out: np.ndarray | None = None):
