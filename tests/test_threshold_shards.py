@@ -1,8 +1,5 @@
 """Merged bootstrap results do not depend on shards, threads or executor."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import copy_repository, snakemake
 from panelstudy.threshold import (
     Bootstrap,
     BootstrapPlan,
@@ -22,7 +20,6 @@ from panelstudy.threshold import (
     shard_blocks,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def panel(seed: int = 3, entities: int = 60, periods: int = 6) -> pd.DataFrame:
@@ -77,36 +74,27 @@ def test_mixed_plans_are_refused():
         merge_replications([first, first], plan)
 
 
-SNAKEFILE = """
-configfile: "config.yaml"
-
-include: "{rules}"
-
-rule all:
-    input:
-        threshold_targets(config["dataset"]),
-"""
+TABLES = ["table6_threshold_tests", "table7_threshold_model"]
 
 
 def run_workflow(root: Path, shards: int, cores: int) -> dict[str, bytes]:
+    """The real workflow, in a clean copy of the repository, on a ready simulated panel."""
     root.mkdir()
-    (root / "results" / "sim").mkdir(parents=True)
-    panel().to_parquet(root / "results" / "sim" / "analysis.parquet", index=False)
+    repo = copy_repository(root)
+    panel().to_parquet(repo / "sim.parquet", index=False)
     config = {
         "dataset": "sim",
+        "datasets": {"sim": {"kind": "panel", "path": "sim.parquet", "entity": "id",
+                             "time": "year"}},
         "panel": {"entity": "id", "time": "year"},
+        "tables": [6, 7],
         "threshold": {**THRESHOLD, "threads": 2,
                       "bootstrap": {"replications": 70, "shards": shards, "seed": 7}},
     }
-    (root / "config.yaml").write_text(yaml.safe_dump(config))
-    (root / "Snakefile").write_text(SNAKEFILE.format(rules=REPO / "rules" / "threshold.smk"))
-    environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    snakemake = Path(sys.executable).with_name("snakemake")
-    subprocess.run(
-        [str(snakemake), "--cores", str(cores), "--quiet"], cwd=root, env=environment,
-        check=True, capture_output=True, timeout=600,
-    )
-    tables = root / "results" / "sim" / "tables"
+    (repo / "sim.yaml").write_text(yaml.safe_dump(config))
+    targets = [f"results/sim/tables/{name}.{ext}" for name in TABLES for ext in ("csv", "md")]
+    snakemake(repo, *targets, "--cores", str(cores), "--configfile", "sim.yaml")
+    tables = repo / "results" / "sim" / "tables"
     return {path.name: path.read_bytes() for path in sorted(tables.iterdir())}
 
 
@@ -118,10 +106,11 @@ def test_workflow_tables_identical_for_one_and_seven_shards(tmp_path):
         "table7_threshold_model.csv", "table7_threshold_model.md",
     ]
     assert one == seven
-    table6 = pd.read_csv(tmp_path / "one" / "results" / "sim" / "tables" /
+    table6 = pd.read_csv(tmp_path / "one" / "repo" / "results" / "sim" / "tables" /
                          "table6_threshold_tests.csv")
     assert set(table6["label"]) == {"single", "double"}
     assert set(table6["stat"]) >= {"F", "p", "crit10", "crit5", "crit1", "threshold",
                                     "ci_low", "ci_high"}
-    log = (tmp_path / "seven" / "results" / "sim" / "logs" / "threshold_shard0.log").read_text()
+    log = (tmp_path / "seven" / "repo" / "results" / "sim" / "logs" /
+           "threshold_shard0.log").read_text()
     assert "replications" in log and "done" in log
