@@ -2,8 +2,9 @@
 import os
 from pathlib import Path
 
-import yaml
 from snakemake.utils import validate
+
+from panelstudy.yaml_files import load_yaml
 
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -20,8 +21,7 @@ def load_catalogue(entry):
     """The dataset catalogue: a YAML file (path relative to the repository) or inline."""
     if isinstance(entry, dict):
         return entry
-    with open(entry, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return load_yaml(entry)
 
 
 CATALOGUE = load_catalogue(config["datasets"][DATASET])
