@@ -1,10 +1,10 @@
 """The fast bootstrap equals a slow reference that searches each y* on its own.
 
 The reference builds each replication's y* from a least-squares null model and the
-replication's own draw of entities, then runs the observed-data search on it:
-``estimate_thresholds`` for tests 1 and 2, and step by step with ``search_next`` for
-test 3 (the bootstrap re-estimates earlier thresholds in sequence, without the
-refinement that ``estimate_thresholds`` applies after step 2).
+replication's own draw of entities, then runs the observed-data search on it. With
+earlier thresholds searched, that is ``estimate_thresholds`` itself (refinement
+included) on y*, and F*_k must be its step-k F, for every k. With earlier thresholds
+fixed, it is ``search_next`` given the estimator's refined earlier thresholds.
 """
 
 import copy
@@ -78,15 +78,9 @@ def reference_f(problem: ThresholdProblem, estimates, test: int, replication: in
     sample.y = fitted + resid.reshape(n_entities, -1)[draws].ravel()
     df = problem.degrees_of_freedom(test)
 
-    if problem.settings.earlier_thresholds == "fixed":
-        earlier = estimates.null_prefixes(test)
-    elif test <= 2:
+    if problem.settings.earlier_thresholds == "search":
         return estimate_thresholds(sample).step(test).f_stat
-    else:
-        earlier = []
-        for step in range(1, test):
-            _, ssr, _ = search_next(sample, earlier, step)
-            earlier = sorted(earlier + [int(problem.candidates.prefixes[np.argmin(ssr)])])
+    earlier = estimates.null_prefixes(test)
     _, ssr, ssr_null = search_next(sample, earlier, test)
     return float((ssr_null - ssr.min()) / (ssr.min() / df))
 

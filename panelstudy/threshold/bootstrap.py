@@ -3,11 +3,14 @@
 Test k is bootstrapped under its null, the model with the k-1 thresholds held fixed in
 step k: regressors and q stay fixed, whole entities' residual vectors of the null model
 are drawn with replacement, and y* = fitted + residual*. On each y* the search runs
-again (``earlier_thresholds="search"``: thresholds 1..k-1 re-estimated in sequence, as
-in Hansen's code; ``"fixed"``: held at their estimates) and gives F*_k. The sequence
-has no refinement step: unlike ``estimate_thresholds``, the bootstrap does not
-re-search threshold 1 given threshold 2 before searching threshold 3. A block of
-replications is searched at once by ``replication_search``.
+again and gives F*_k. With ``earlier_thresholds="search"`` it is the estimator's own
+sequence (``estimate_thresholds``) repeated on y*: thresholds 1..k-1 are searched in
+sequence, after each step every earlier threshold is searched again given the others
+(the refinement), the next step searches given the refined thresholds, and F*_k is the
+step-k F of that search, i.e. F_k recomputed on y*. With ``"fixed"`` the k-1 earlier
+thresholds are held at the estimator's refined values (the null model's) and only
+threshold k is searched. A block of replications is searched at once by
+``replication_search``, O(candidates) per replication and step.
 
 Replication r of test k draws from ``SeedSequence([seed, k, r])`` alone. Replications
 are computed in blocks whose composition depends only on the number of replications
@@ -176,9 +179,17 @@ class Bootstrap:
     def _search(
         self, profile: BlockProfile, earlier: np.ndarray, test: int, first_step: int
     ) -> np.ndarray:
-        """F*_k after searching steps ``first_step`` .. k in sequence."""
+        """F*_k after searching steps ``first_step`` .. k in sequence.
+
+        As in ``estimate_thresholds``, after each step k' < k every earlier threshold
+        is searched again given all the others (refinement), and step k' + 1 searches
+        given the refined thresholds. Refinement re-searches from the base profile
+        with the other thresholds added; the profile with the refined thresholds is
+        that profile with the refined one added, so step k' + 1 reuses it.
+        """
         f_stats = np.zeros(len(earlier))
         searched = np.arange(len(earlier))
+        base = profile
         for step in range(first_step, test + 1):
             ssr_alt, best = best_next(self.problem, profile, earlier, step)
             if step == test:
@@ -190,8 +201,30 @@ class Bootstrap:
                 break
             if len(room) < len(best):
                 profile, best, earlier = profile.rows(room), best[room], earlier[room]
-                searched = searched[room]
-            profile, earlier = self._add(profile, earlier, best)
+                base, searched = base.rows(room), searched[room]
+            if earlier.shape[1] == 0:
+                profile, earlier = self._add(profile, earlier, best)
+                continue
+            # Refinement, each earlier threshold in increasing order as the estimator
+            # takes them.
+            refined = np.sort(np.column_stack([earlier, best]), axis=1)
+            for position in range(earlier.shape[1]):
+                old = earlier[:, position]
+                keep = refined != old[:, None]
+                others = refined[keep].reshape(len(refined), -1)
+                again, given = base, np.empty((len(others), 0), dtype=np.int64)
+                for column in others.T:
+                    again, given = self._add(again, given, column)
+                _, new = best_next(self.problem, again, given, step)
+                room = np.flatnonzero(new >= 0)
+                if len(room) == 0:
+                    return f_stats
+                if len(room) < len(new):
+                    again, given, new = again.rows(room), given[room], new[room]
+                    base, searched = base.rows(room), searched[room]
+                    refined, earlier = refined[room], earlier[room]
+                profile, refined = self._add(again, given, new)
+            earlier = refined
         return f_stats
 
 

@@ -69,7 +69,8 @@ class ThresholdSettings:
         period, or drops that whole entity (logged). Default ``error``.
     earlier_thresholds : {"search", "fixed"}
         In the bootstrap of test k > 1: re-estimate thresholds 1..k-1 on each bootstrap
-        sample (Hansen's code), or hold them at their estimates. Default ``search``.
+        sample exactly as the estimator does (in sequence, with its refinement), or
+        hold them at their (refined) estimates. Default ``search``.
     model_thresholds : int or "auto"
         Thresholds of the regime model (Table 7); ``auto`` takes the largest k whose
         tests 1..k are all significant at ``significance``. Default ``auto``.
