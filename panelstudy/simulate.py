@@ -22,9 +22,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Planted", "simulate_panel", "indicator_scale", "planted_on_index_scale"]
+__all__ = ["INDICATOR_SPANS", "Planted", "simulate_panel", "indicator_scale", "planted_on_index_scale"]
 
 TIBET = "540000"
+
+# Each index indicator's slope on the latent level, in its own unit (the study's Table 1):
+# sets the indicator's scale, e.g. e-commerce sales span about 12,000 亿元.
+INDICATOR_SPANS: dict[str, float] = {
+    "cb_express": 300.0, "cb_express_income": 40.0, "cbec_zones": 12.0,
+    "ecom_firms": 9000.0, "express_outlets": 8000.0, "websites_per100": 60.0,
+    "fibre_long": 4.0, "internet_rate": 80.0, "exports": 4e8, "imports": 3e8,
+    "ecom_purchases": 9000.0, "ecom_sales": 12000.0,
+}
 
 
 

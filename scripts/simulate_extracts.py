@@ -13,7 +13,8 @@ from panelstudy.io import write_text
 from panelstudy.logs import log_to_file
 from panelstudy.provinces import load_provinces
 from panelstudy.simulate import (
-    TIBET, Planted, indicator_scale, planted_on_index_scale, simulate_panel,
+    INDICATOR_SPANS, TIBET, Planted, indicator_scale, planted_on_index_scale,
+    simulate_panel,
 )
 
 log = log_to_file(snakemake.log[0])
@@ -27,12 +28,7 @@ planted = Planted(**params.planted)
 
 panel, latent = simulate_panel(codes, years, params.seed, planted)
 rng = np.random.default_rng([params.seed, 1])
-spans = {
-    "cb_express": 300.0, "cb_express_income": 40.0, "cbec_zones": 12.0,
-    "ecom_firms": 9000.0, "express_outlets": 8000.0, "websites_per100": 60.0,
-    "fibre_long": 4.0, "internet_rate": 80.0, "exports": 4e8, "imports": 3e8,
-    "ecom_purchases": 9000.0, "ecom_sales": 12000.0,
-}
+spans = INDICATOR_SPANS
 indicators = indicator_scale(latent["L"].to_numpy(), rng, spans, planted.indicator_noise_sd)
 panel = pd.concat([panel, indicators], axis=1)
 
