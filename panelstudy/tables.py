@@ -94,7 +94,10 @@ def write_table(
     """
     if simulated:
         title = f"SIMULATED DATA: {title}"
-    write_csv(frame, csv_path) if not simulated else _write_simulated_csv(frame, csv_path)
+    if simulated:
+        _write_simulated_csv(frame, csv_path)
+    else:
+        write_csv(frame, csv_path)
     write_text(to_markdown(frame, title, notes), md_path)
 
 
